@@ -1,0 +1,249 @@
+#include "eventstore/append_benchmark.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "eventstore/envelope_codec.h"
+#include "eventstore/event_log.h"
+
+namespace kasane::eventstore {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+class TempDir {
+ public:
+  static Result<TempDir> Make(const std::string& root) {
+    std::string base = root;
+    if (base.empty()) {
+      const char* t = getenv("TMPDIR");
+      base = t && *t ? t : "/tmp";
+    }
+    std::string templ = base + "/kasane-bench-XXXXXX";
+    if (mkdtemp(templ.data()) == nullptr) return IoError("cannot create a folder under " + base);
+    return TempDir(templ);
+  }
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+std::string Key(uint64_t v) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) k[i] = static_cast<char>(v & 0xff);
+  return k;
+}
+
+LatencyStats Stats(std::vector<double>& us) {
+  LatencyStats s;
+  if (us.empty()) return s;
+  std::sort(us.begin(), us.end());
+  s.p50_us = us[us.size() / 2];
+  s.p99_us = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  return s;
+}
+
+NewEvent MakeEvent(uint64_t thread, uint64_t n, const std::string& payload) {
+  NewEvent e;
+  uint64_t a = thread + 1, b = n + 1;
+  for (int i = 0; i < 8; ++i) {
+    e.id.bytes[i] = static_cast<uint8_t>(a >> (8 * i));
+    e.id.bytes[8 + i] = static_cast<uint8_t>(b >> (8 * i));
+  }
+  e.type = "bench.appended";
+  e.occurred_at = 1'700'000'000'000'000'000;
+  e.actor = Actor{"staff-bench", "agency-bench", "caseworker"};
+  e.payload = payload;
+  return e;
+}
+
+rocksdb::Options RawOptions() {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.max_background_jobs = 2;
+  return o;
+}
+
+// Runs `body(thread_index, stop)` on `threads` threads for `seconds`; returns elapsed seconds.
+template <typename Body>
+double RunFor(int threads, double seconds, Body body) {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pool;
+  auto start = SteadyClock::now();
+  for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { body(t, stop); });
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& th : pool) th.join();
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+Result<double> RawBatch100(const std::string& dir, double seconds, size_t value_bytes) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(RawOptions(), dir, &raw);
+  if (!s.ok()) return IoError(s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string value(value_bytes, 'v');
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  std::atomic<uint64_t> written{0};
+  std::atomic<bool> failed{false};
+  double elapsed = RunFor(1, seconds, [&](int, std::atomic<bool>& stop) {
+    uint64_t k = 0;
+    while (!stop) {
+      rocksdb::WriteBatch wb;
+      for (int i = 0; i < 100; ++i) wb.Put(Key(k++), value);
+      if (!db->Write(wo, &wb).ok()) failed = true;
+      written += 100;
+    }
+  });
+  if (failed) return IoError("raw RocksDB write failed");
+  return written / elapsed;
+}
+
+Result<double> RawC64(const std::string& dir, double seconds, size_t value_bytes) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(RawOptions(), dir, &raw);
+  if (!s.ok()) return IoError(s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string value(value_bytes, 'v');
+  std::atomic<uint64_t> written{0};
+  std::atomic<bool> failed{false};
+  double elapsed = RunFor(64, seconds, [&](int t, std::atomic<bool>& stop) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    uint64_t k = static_cast<uint64_t>(t) << 40;
+    while (!stop) {
+      if (!db->Put(wo, Key(k++), value).ok()) failed = true;
+      ++written;
+    }
+  });
+  if (failed) return IoError("raw RocksDB write failed");
+  return written / elapsed;
+}
+
+// kasane appends: `threads` callers, each on its own stream, `per_call` events per Append.
+Result<double> Appends(const std::string& dir, double seconds, int threads, int per_call,
+                       const std::string& payload, LatencyStats* stats) {
+  EventLogOptions options;
+  options.dir = dir;
+  KASANE_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, EventLog::Open(options));
+  std::atomic<uint64_t> written{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::vector<double> latencies;
+  double elapsed = RunFor(threads, seconds, [&](int t, std::atomic<bool>& stop) {
+    std::string stream = "bench-" + std::to_string(t);
+    std::vector<double> mine;
+    uint64_t n = 0;
+    while (!stop) {
+      std::vector<NewEvent> events;
+      events.reserve(per_call);
+      for (int i = 0; i < per_call; ++i) events.push_back(MakeEvent(t, n++, payload));
+      auto start = SteadyClock::now();
+      auto r = log->Append(stream, ExpectedVersion::Any(), std::move(events));
+      mine.push_back(std::chrono::duration<double, std::micro>(SteadyClock::now() - start).count());
+      if (!r.ok()) {
+        failed = true;
+        return;
+      }
+      written += per_call;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    latencies.insert(latencies.end(), mine.begin(), mine.end());
+  });
+  if (failed) return IoError("an append failed during the benchmark");
+  *stats = Stats(latencies);
+  return written / elapsed;
+}
+
+}  // namespace
+
+std::string AppendBenchmarkReport::ToJson() const {
+  nlohmann::json j;
+  j["raw_batch100_eps"] = raw_batch100_eps;
+  j["raw_c64_eps"] = raw_c64_eps;
+  j["append_batch100_eps"] = append_batch100_eps;
+  j["append_c1_eps"] = append_c1_eps;
+  j["append_c16_eps"] = append_c16_eps;
+  j["append_c64_eps"] = append_c64_eps;
+  auto lat = [&](const char* name, const LatencyStats& s) {
+    j[std::string(name) + "_p50_us"] = s.p50_us;
+    j[std::string(name) + "_p99_us"] = s.p99_us;
+  };
+  lat("append_batch100", batch100);
+  lat("append_c1", c1);
+  lat("append_c16", c16);
+  lat("append_c64", c64);
+  j["event_bytes"] = event_bytes;
+  j["ratio_batch100"] = raw_batch100_eps > 0 ? append_batch100_eps / raw_batch100_eps : 0;
+  j["ratio_c64"] = raw_c64_eps > 0 ? append_c64_eps / raw_c64_eps : 0;
+  return j.dump();
+}
+
+Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& options) {
+  AppendBenchmarkReport report;
+  std::string payload(options.payload_bytes, 'p');
+  {
+    RecordedEvent sample;
+    NewEvent e = MakeEvent(0, 0, payload);
+    sample.id = e.id;
+    sample.stream = "bench-0";
+    sample.type = e.type;
+    sample.actor = e.actor;
+    sample.payload = e.payload;
+    sample.occurred_at = e.occurred_at;
+    sample.recorded_at = e.occurred_at;
+    report.event_bytes = EncodeEnvelope(sample).size();
+  }
+  double secs = options.seconds_per_mode;
+  auto run_dir = [&]() { return TempDir::Make(options.temp_root); };
+  {
+    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
+    KASANE_ASSIGN_OR_RETURN(report.raw_batch100_eps,
+                            RawBatch100(d.path(), secs, report.event_bytes));
+  }
+  {
+    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
+    KASANE_ASSIGN_OR_RETURN(report.append_batch100_eps,
+                            Appends(d.path(), secs, 1, 100, payload, &report.batch100));
+  }
+  {
+    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
+    KASANE_ASSIGN_OR_RETURN(report.raw_c64_eps, RawC64(d.path(), secs, report.event_bytes));
+  }
+  {
+    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
+    KASANE_ASSIGN_OR_RETURN(report.append_c64_eps,
+                            Appends(d.path(), secs, 64, 1, payload, &report.c64));
+  }
+  {
+    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
+    KASANE_ASSIGN_OR_RETURN(report.append_c1_eps,
+                            Appends(d.path(), secs, 1, 1, payload, &report.c1));
+  }
+  {
+    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
+    KASANE_ASSIGN_OR_RETURN(report.append_c16_eps,
+                            Appends(d.path(), secs, 16, 1, payload, &report.c16));
+  }
+  return report;
+}
+
+}  // namespace kasane::eventstore

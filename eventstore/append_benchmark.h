@@ -1,0 +1,43 @@
+// The append benchmark behind `kasane bench append`: kasane's durable appends measured side by
+// side with plain RocksDB doing the same amount of synced writing, in one run, in a temporary
+// folder. Lives in eventstore/ because the baseline talks to RocksDB directly.
+//
+// Thread-safety: RunAppendBenchmark spawns and joins its own threads; call it from one thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+
+namespace kasane::eventstore {
+
+struct AppendBenchmarkOptions {
+  double seconds_per_mode = 3.0;  // wall time each mode runs
+  size_t payload_bytes = 256;     // opaque payload per event
+  std::string temp_root;          // where the temporary folders go; empty = $TMPDIR or /tmp
+};
+
+struct LatencyStats {
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
+struct AppendBenchmarkReport {
+  double raw_batch100_eps = 0;  // plain RocksDB, WriteBatch of 100 values, sync=true
+  double raw_c64_eps = 0;       // plain RocksDB, 64 threads doing single synced Puts
+  double append_batch100_eps = 0;
+  double append_c1_eps = 0;
+  double append_c16_eps = 0;
+  double append_c64_eps = 0;
+  LatencyStats batch100, c1, c16, c64;  // per Append call
+  size_t event_bytes = 0;               // stored bytes of one event (canonical envelope)
+
+  // One JSON object with the keys named in BENCHMARKS.md.
+  std::string ToJson() const;
+};
+
+// Runs every mode. Fails only when a folder or database cannot be created or an append fails.
+Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& options);
+
+}  // namespace kasane::eventstore

@@ -1,0 +1,1032 @@
+#include "eventstore/event_log.h"
+
+#include <fcntl.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "eventstore/envelope_codec.h"
+#include "eventstore/signed_note.h"
+
+namespace kasane::eventstore {
+namespace {
+
+constexpr char kFormat[] = "kasane-log/1";
+constexpr char kMetaFormat[] = "format";
+constexpr char kMetaOrigin[] = "origin";
+constexpr char kMetaHead[] = "head";
+constexpr char kSigningKeyFile[] = "signing.key";
+constexpr char kDbDir[] = "log";
+
+// Column family indexes, in the order they are opened.
+enum Cf : size_t { kMeta = 0, kEvents, kEventIds, kStreams, kStreamIndex, kMerkle, kCheckpoints };
+const std::vector<std::string> kCfNames = {rocksdb::kDefaultColumnFamilyName,
+                                           "events",
+                                           "event_ids",
+                                           "streams",
+                                           "stream_index",
+                                           "merkle",
+                                           "checkpoints"};
+
+void PutU64(std::string* out, uint64_t v) {
+  char b[8];
+  for (int i = 7; i >= 0; --i) {
+    b[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  out->append(b, 8);
+}
+
+uint64_t GetU64(std::string_view in, size_t offset = 0) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[offset + i]);
+  return v;
+}
+
+std::string U64Key(uint64_t v) {
+  std::string k;
+  PutU64(&k, v);
+  return k;
+}
+
+std::string StreamIndexKey(uint64_t stream_id, Version version) {
+  std::string k;
+  k.reserve(16);
+  PutU64(&k, stream_id);
+  PutU64(&k, version);
+  return k;
+}
+
+std::string MerkleKey(uint32_t level, uint64_t index) {
+  std::string k;
+  k.reserve(9);
+  k.push_back(static_cast<char>(level));
+  PutU64(&k, index);
+  return k;
+}
+
+std::string IdKey(const EventId& id) {
+  return std::string(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNotFound()) return NotFound(what + ": not found");
+  if (s.IsNoSpace()) return ResourceExhausted(what + ": no space left: " + s.ToString());
+  if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
+  return IoError(what + ": " + s.ToString());
+}
+
+// What the `streams` CF holds per stream.
+struct StreamInfo {
+  uint64_t id = 0;
+  Version head_version = 0;
+  Position head_position = 0;
+
+  std::string Encode() const {
+    std::string v;
+    v.reserve(24);
+    PutU64(&v, id);
+    PutU64(&v, head_version);
+    PutU64(&v, head_position);
+    return v;
+  }
+  static Result<StreamInfo> Decode(std::string_view v) {
+    if (v.size() != 24) return DataLoss("stream record is not 24 bytes");
+    return StreamInfo{GetU64(v, 0), GetU64(v, 8), GetU64(v, 16)};
+  }
+};
+
+// What meta/head holds.
+struct HeadRecord {
+  uint64_t size = 0;
+  Hash root{};
+  UnixNanos last_recorded_at = 0;
+  uint64_t next_stream_id = 1;
+
+  std::string Encode() const {
+    std::string v;
+    v.reserve(56);
+    PutU64(&v, size);
+    v.append(reinterpret_cast<const char*>(root.data()), root.size());
+    PutU64(&v, static_cast<uint64_t>(last_recorded_at));
+    PutU64(&v, next_stream_id);
+    return v;
+  }
+  static Result<HeadRecord> Decode(std::string_view v) {
+    if (v.size() != 56) return DataLoss("head record is not 56 bytes");
+    HeadRecord h;
+    h.size = GetU64(v, 0);
+    std::memcpy(h.root.data(), v.data() + 8, 32);
+    h.last_recorded_at = static_cast<UnixNanos>(GetU64(v, 40));
+    h.next_stream_id = GetU64(v, 48);
+    return h;
+  }
+};
+
+struct EventIdHash {
+  size_t operator()(const EventId& id) const {
+    size_t h;
+    std::memcpy(&h, id.bytes.data(), sizeof(h));
+    return h;
+  }
+};
+
+Status WriteFileSynced(const std::filesystem::path& path, const std::string& content, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return IoError("cannot create " + path.string() + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return IoError("cannot write " + path.string() + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return IoError("cannot sync " + path.string() + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+class EventLog::Impl final : public NodeReader {
+ public:
+  explicit Impl(EventLogOptions options) : options_(std::move(options)) {}
+
+  ~Impl() override {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    for (auto* h : handles_) {
+      if (db_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    handles_.clear();
+    if (db_) db_->Close().PermitUncheckedError();
+  }
+
+  Status Open() {
+    if (options_.clock == nullptr) {
+      owned_clock_ = std::make_unique<SystemClock>();
+      options_.clock = owned_clock_.get();
+    }
+    namespace fs = std::filesystem;
+    fs::path dir(options_.dir);
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) {
+      if (!options_.create_if_missing)
+        return NotFound("data folder " + dir.string() + " does not exist");
+      fs::create_directories(dir, ec);
+      if (ec) return IoError("cannot create " + dir.string() + ": " + ec.message());
+    }
+
+    rocksdb::Options db_options;
+    db_options.create_if_missing = options_.create_if_missing;
+    db_options.create_missing_column_families = true;
+    db_options.max_background_jobs = 2;
+    db_options.keep_log_file_num = 4;
+    db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& name : kCfNames) {
+      rocksdb::ColumnFamilyOptions cf_options(db_options);
+      if (name == "event_ids" || name == "streams") {
+        // Point lookups that usually miss (new ids, new streams): bloom filters avoid disk reads.
+        rocksdb::BlockBasedTableOptions table;
+        table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+        cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+      }
+      cfs.emplace_back(name, cf_options);
+    }
+    rocksdb::DB* db = nullptr;
+    KASANE_RETURN_IF_ERROR(
+        FromRocks(rocksdb::DB::Open(db_options, (dir / kDbDir).string(), cfs, &handles_, &db),
+                  "opening the log database"));
+    db_.reset(db);
+
+    std::string format;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kMetaFormat, &format);
+    bool fresh = s.IsNotFound();
+    if (!fresh) KASANE_RETURN_IF_ERROR(FromRocks(s, "reading the format"));
+    if (!fresh && format != kFormat) {
+      return DataLoss("unknown log format '" + format + "' (expected " + kFormat + ")");
+    }
+
+    KASANE_RETURN_IF_ERROR(LoadOrCreateSigningKey(fresh));
+
+    if (fresh) {
+      rocksdb::WriteBatch batch;
+      HeadRecord head;
+      head.root = EmptyRoot();
+      batch.Put(handles_[kMeta], kMetaFormat, kFormat);
+      batch.Put(handles_[kMeta], kMetaOrigin, options_.origin);
+      batch.Put(handles_[kMeta], kMetaHead, head.Encode());
+      KASANE_RETURN_IF_ERROR(FromRocks(db_->Write(SyncWrite(), &batch), "initialising the log"));
+    } else {
+      std::string origin;
+      KASANE_RETURN_IF_ERROR(
+          FromRocks(db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kMetaOrigin, &origin),
+                    "reading the origin"));
+      if (origin != options_.origin) {
+        return InvalidArgument("this data folder's origin is '" + origin + "', not '" +
+                               options_.origin + "'");
+      }
+    }
+
+    std::string head_bytes;
+    KASANE_RETURN_IF_ERROR(
+        FromRocks(db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kMetaHead, &head_bytes),
+                  "reading the head"));
+    KASANE_ASSIGN_OR_RETURN(writer_head_, HeadRecord::Decode(head_bytes));
+    KASANE_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::Load(*this, writer_head_.size));
+    if (frontier_.Root() != writer_head_.root) {
+      return DataLoss("the stored Merkle nodes do not match the stored head; run kasane verify");
+    }
+    committed_size_ = writer_head_.size;
+    committed_root_ = writer_head_.root;
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  // NodeReader over the merkle column family.
+  Result<Hash> GetNode(uint32_t level, uint64_t index) const override {
+    return GetNodeAt(rocksdb::ReadOptions(), level, index);
+  }
+
+  Result<Hash> GetNodeAt(const rocksdb::ReadOptions& ro, uint32_t level, uint64_t index) const {
+    std::string v;
+    rocksdb::Status s = db_->Get(ro, handles_[kMerkle], MerkleKey(level, index), &v);
+    if (s.IsNotFound()) {
+      return DataLoss("Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
+                      " is missing");
+    }
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a Merkle node"));
+    if (v.size() != 32) return DataLoss("Merkle node is not 32 bytes");
+    Hash h;
+    std::memcpy(h.data(), v.data(), 32);
+    return h;
+  }
+
+  Result<AppendResult> Append(const std::string& stream, ExpectedVersion expected,
+                              std::vector<NewEvent> events) {
+    KASANE_RETURN_IF_ERROR(ValidateStreamName(stream));
+    if (events.empty()) return InvalidArgument("an append needs at least one event");
+    if (events.size() > kMaxEventsPerAppend) {
+      return InvalidArgument("an append holds at most " + std::to_string(kMaxEventsPerAppend) +
+                             " events");
+    }
+    std::unordered_set<EventId, EventIdHash> ids;
+    for (const auto& e : events) {
+      KASANE_RETURN_IF_ERROR(ValidateEventType(e.type));
+      if (e.id.IsZero()) return InvalidArgument("an event id must not be all zeros");
+      if (!ids.insert(e.id).second) {
+        return InvalidArgument("event id " + e.id.ToString() + " appears twice in one append");
+      }
+    }
+    auto request = std::make_unique<Request>();
+    request->stream = stream;
+    request->expected = expected;
+    request->events = std::move(events);
+    std::future<Result<AppendResult>> done = request->promise.get_future();
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (stopping_) return Unavailable("the log is shutting down");
+      queue_.push_back(std::move(request));
+    }
+    queue_cv_.notify_one();
+    return done.get();
+  }
+
+  Result<RecordedEvent> ReadAt(Position position) const { return ReadAtWith({}, position); }
+
+  Result<RecordedEvent> ReadAtWith(const rocksdb::ReadOptions& ro, Position position) const {
+    std::string v;
+    rocksdb::Status s = db_->Get(ro, handles_[kEvents], U64Key(position), &v);
+    if (s.IsNotFound()) return NotFound("no event at position " + std::to_string(position));
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading an event"));
+    return DecodeEnvelope(v);
+  }
+
+  Result<std::vector<RecordedEvent>> ReadAll(Position from, size_t limit) const {
+    std::vector<RecordedEvent> out;
+    uint64_t end = committed_size_.load();
+    if (from >= end || limit == 0) return out;
+    uint64_t stop = from + std::min<uint64_t>(limit, end - from);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), handles_[kEvents]));
+    Position expect = from;
+    for (it->Seek(U64Key(from)); it->Valid() && expect < stop; it->Next(), ++expect) {
+      if (it->key().size() != 8 || GetU64(it->key().ToStringView()) != expect) {
+        return DataLoss("the log has a gap at position " + std::to_string(expect));
+      }
+      KASANE_ASSIGN_OR_RETURN(RecordedEvent e, DecodeEnvelope(it->value().ToStringView()));
+      out.push_back(std::move(e));
+    }
+    KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the log"));
+    if (expect != stop) return DataLoss("the log ends before position " + std::to_string(stop));
+    return out;
+  }
+
+  Result<StreamInfo> LookupStream(const rocksdb::ReadOptions& ro, const std::string& stream) const {
+    std::string v;
+    rocksdb::Status s = db_->Get(ro, handles_[kStreams], stream, &v);
+    if (s.IsNotFound()) return NotFound("stream '" + stream + "' does not exist");
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a stream head"));
+    return StreamInfo::Decode(v);
+  }
+
+  Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream, Version from,
+                                                Direction direction, size_t limit) const {
+    KASANE_RETURN_IF_ERROR(ValidateStreamName(stream));
+    // One snapshot so the stream record and its events agree.
+    const rocksdb::Snapshot* snap = db_->GetSnapshot();
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    auto result = ReadStreamWith(ro, stream, from, direction, limit);
+    db_->ReleaseSnapshot(snap);
+    return result;
+  }
+
+  Result<std::vector<RecordedEvent>> ReadStreamWith(const rocksdb::ReadOptions& ro,
+                                                    const std::string& stream, Version from,
+                                                    Direction direction, size_t limit) const {
+    KASANE_ASSIGN_OR_RETURN(StreamInfo info, LookupStream(ro, stream));
+    std::vector<RecordedEvent> out;
+    if (limit == 0) return out;
+    if (direction == Direction::kForward) {
+      for (Version v = from; v <= info.head_version && out.size() < limit; ++v) {
+        KASANE_ASSIGN_OR_RETURN(RecordedEvent e, ReadStreamEvent(ro, info.id, v));
+        out.push_back(std::move(e));
+      }
+    } else {
+      if (from > info.head_version) from = info.head_version;
+      for (uint64_t v = from + 1; v-- > 0 && out.size() < limit;) {
+        KASANE_ASSIGN_OR_RETURN(RecordedEvent e, ReadStreamEvent(ro, info.id, v));
+        out.push_back(std::move(e));
+      }
+    }
+    return out;
+  }
+
+  Result<RecordedEvent> ReadStreamEvent(const rocksdb::ReadOptions& ro, uint64_t stream_id,
+                                        Version v) const {
+    std::string pos;
+    rocksdb::Status s = db_->Get(ro, handles_[kStreamIndex], StreamIndexKey(stream_id, v), &pos);
+    if (s.IsNotFound()) return DataLoss("stream index misses version " + std::to_string(v));
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading the stream index"));
+    if (pos.size() != 8) return DataLoss("stream index entry is not 8 bytes");
+    return ReadAtWith(ro, GetU64(pos));
+  }
+
+  Result<StreamHead> GetStreamHead(const std::string& stream) const {
+    KASANE_RETURN_IF_ERROR(ValidateStreamName(stream));
+    KASANE_ASSIGN_OR_RETURN(StreamInfo info, LookupStream(rocksdb::ReadOptions(), stream));
+    return StreamHead{info.head_version, info.head_position};
+  }
+
+  Result<RecordedEvent> ReadById(const EventId& id) const {
+    std::string pos;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kEventIds], IdKey(id), &pos);
+    if (s.IsNotFound()) return NotFound("no event with id " + id.ToString());
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+    if (pos.size() != 8) return DataLoss("id index entry is not 8 bytes");
+    return ReadAt(GetU64(pos));
+  }
+
+  uint64_t Size() const { return committed_size_.load(); }
+
+  uint64_t WaitForSizeAbove(uint64_t after, std::chrono::milliseconds timeout) const {
+    std::unique_lock<std::mutex> lock(head_mu_);
+    head_cv_.wait_for(lock, timeout, [&] { return committed_size_.load() > after || closed_; });
+    return committed_size_.load();
+  }
+
+  TreeHead Head() const {
+    std::lock_guard<std::mutex> lock(head_mu_);
+    return TreeHead{committed_size_.load(), committed_root_};
+  }
+
+  Result<Hash> RootAt(uint64_t size) const {
+    if (size > Size())
+      return InvalidArgument("tree size " + std::to_string(size) + " is beyond the head");
+    return eventstore::RootAt(*this, size);
+  }
+
+  Result<std::vector<Hash>> InclusionProof(Position position, uint64_t size) const {
+    if (size > Size())
+      return InvalidArgument("tree size " + std::to_string(size) + " is beyond the head");
+    if (position >= size) return InvalidArgument("position must be below the tree size");
+    return eventstore::InclusionProof(*this, position, size);
+  }
+
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const {
+    if (size2 > Size())
+      return InvalidArgument("tree size " + std::to_string(size2) + " is beyond the head");
+    if (size1 == 0 || size1 > size2) return InvalidArgument("consistency needs 0 < size1 <= size2");
+    return eventstore::ConsistencyProof(*this, size1, size2);
+  }
+
+  Result<std::string> Checkpoint() {
+    TreeHead head = Head();
+    eventstore::Checkpoint cp;
+    cp.origin = options_.origin;
+    cp.size = head.size;
+    cp.root = head.root;
+    KASANE_ASSIGN_OR_RETURN(std::string note, signer_->Sign(cp.Marshal()));
+    KASANE_RETURN_IF_ERROR(
+        FromRocks(db_->Put(SyncWrite(), handles_[kCheckpoints], U64Key(head.size), note),
+                  "storing the checkpoint"));
+    return note;
+  }
+
+  Result<std::string> LatestCheckpoint() const {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), handles_[kCheckpoints]));
+    it->SeekToLast();
+    KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
+    if (!it->Valid()) return NotFound("no checkpoint has been signed yet");
+    return it->value().ToString();
+  }
+
+  const std::string& VerifierKey() const { return verifier_key_; }
+  const std::string& Origin() const { return options_.origin; }
+
+  Result<VerifyReport> Verify(const std::function<void(uint64_t, uint64_t)>& progress) const;
+
+ private:
+  static constexpr size_t kMaxEventsPerAppend = 10000;
+
+  struct Request {
+    std::string stream;
+    ExpectedVersion expected = ExpectedVersion::Any();
+    std::vector<NewEvent> events;
+    std::promise<Result<AppendResult>> promise;
+  };
+
+  // An event accepted earlier in the batch being built, for idempotent retries within one batch.
+  struct BatchEvent {
+    std::string stream;
+    Version version;
+    Position position;
+    const NewEvent* event;
+  };
+
+  static rocksdb::WriteOptions SyncWrite() {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return wo;
+  }
+
+  Status LoadOrCreateSigningKey(bool fresh) {
+    namespace fs = std::filesystem;
+    fs::path path = fs::path(options_.dir) / kSigningKeyFile;
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+      std::ifstream in(path);
+      std::string skey;
+      std::getline(in, skey);
+      if (!in && !in.eof()) return IoError("cannot read " + path.string());
+      KASANE_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::FromSignerKey(skey));
+      signer_ = std::make_unique<NoteSigner>(std::move(signer));
+    } else {
+      if (!fresh) {
+        return DataLoss("the signing key " + path.string() +
+                        " is missing; restore it from backup (a new key would orphan every "
+                        "checkpoint already signed)");
+      }
+      std::unique_ptr<Random> owned;
+      Random* random = options_.random;
+      if (random == nullptr) {
+        owned = std::make_unique<SystemRandom>();
+        random = owned.get();
+      }
+      KASANE_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Generate(options_.origin, *random));
+      KASANE_RETURN_IF_ERROR(WriteFileSynced(path, signer.SignerKey() + "\n", 0600));
+      signer_ = std::make_unique<NoteSigner>(std::move(signer));
+    }
+    if (signer_->name() != options_.origin) {
+      return InvalidArgument("the signing key is named '" + signer_->name() +
+                             "' but the origin is '" + options_.origin + "'");
+    }
+    verifier_key_ = signer_->VerifierKey();
+    return Status::Ok();
+  }
+
+  void WriterLoop() {
+    std::vector<std::unique_ptr<Request>> batch;
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(queue_mu_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) break;
+        batch.clear();
+        while (!queue_.empty()) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      CommitBatch(batch);
+    }
+    std::lock_guard<std::mutex> lock(head_mu_);
+    closed_ = true;
+    head_cv_.notify_all();
+  }
+
+  // Looks a stream up in this batch's overlay, then the writer's cache, then the database.
+  Result<std::optional<StreamInfo>> WriterStream(
+      const std::string& stream, const std::unordered_map<std::string, StreamInfo>& touched) {
+    if (auto it = touched.find(stream); it != touched.end()) return std::optional(it->second);
+    if (auto it = stream_cache_.find(stream); it != stream_cache_.end()) {
+      return std::optional(it->second);
+    }
+    auto info = LookupStream(rocksdb::ReadOptions(), stream);
+    if (!info.ok()) {
+      if (info.status().code() == StatusCode::kNotFound) return std::optional<StreamInfo>();
+      return info.status();
+    }
+    stream_cache_.emplace(stream, *info);
+    return std::optional(*info);
+  }
+
+  // Looks an id up in this batch, then in the database.
+  Result<std::optional<Position>> WriterId(
+      const EventId& id, const std::unordered_map<EventId, BatchEvent, EventIdHash>& batch_ids) {
+    if (auto it = batch_ids.find(id); it != batch_ids.end()) {
+      return std::optional<Position>(it->second.position);
+    }
+    std::string pos;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kEventIds], IdKey(id), &pos);
+    if (s.IsNotFound()) return std::optional<Position>();
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
+    if (pos.size() != 8) return DataLoss("id index entry is not 8 bytes");
+    return std::optional<Position>(GetU64(pos));
+  }
+
+  // An append whose ids are all known: the same content returns the original result.
+  Result<AppendResult> Replay(
+      const Request& r, const std::vector<Position>& positions,
+      const std::unordered_map<EventId, BatchEvent, EventIdHash>& batch_ids) {
+    AppendResult result;
+    result.replayed = true;
+    for (size_t i = 0; i < r.events.size(); ++i) {
+      const NewEvent& want = r.events[i];
+      std::string stream;
+      Version version;
+      bool same;
+      if (auto it = batch_ids.find(want.id); it != batch_ids.end()) {
+        stream = it->second.stream;
+        version = it->second.version;
+        same = *it->second.event == want;
+      } else {
+        KASANE_ASSIGN_OR_RETURN(RecordedEvent have, ReadAt(positions[i]));
+        stream = have.stream;
+        version = have.version;
+        same = have.SameContentAs(want);
+      }
+      if (!same || stream != r.stream) {
+        return AlreadyExists("event id " + want.id.ToString() +
+                             " is already in the log with different content");
+      }
+      if (i == 0) {
+        result.first_position = positions[i];
+        result.first_version = version;
+      } else if (positions[i] != result.last_position + 1 || version != result.last_version + 1) {
+        return InvalidArgument("these event ids were not appended together in this order");
+      }
+      result.last_position = positions[i];
+      result.last_version = version;
+    }
+    return result;
+  }
+
+  Status CheckExpected(const Request& r, const std::optional<StreamInfo>& info) {
+    auto current = [&] {
+      return info ? "its current version is " + std::to_string(info->head_version)
+                  : std::string("it does not exist");
+    };
+    switch (r.expected.kind()) {
+      case ExpectedVersion::Kind::kAny:
+        return Status::Ok();
+      case ExpectedVersion::Kind::kNoStream:
+        if (!info) return Status::Ok();
+        break;
+      case ExpectedVersion::Kind::kStreamExists:
+        if (info) return Status::Ok();
+        break;
+      case ExpectedVersion::Kind::kExact:
+        if (info && info->head_version == r.expected.version()) return Status::Ok();
+        break;
+    }
+    return Conflict("stream '" + r.stream + "' expected " + r.expected.ToString() + " but " +
+                    current());
+  }
+
+  void CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
+    std::vector<Result<AppendResult>> outcomes;
+    outcomes.reserve(batch.size());
+    if (failed_) {
+      for (auto& r : batch)
+        r->promise.set_value(IoError("the log stopped accepting writes after a failed commit"));
+      return;
+    }
+    rocksdb::WriteBatch wb;
+    std::unordered_map<std::string, StreamInfo> touched;
+    std::unordered_map<EventId, BatchEvent, EventIdHash> batch_ids;
+    HeadRecord head = writer_head_;
+    MerkleFrontier frontier = frontier_;
+    UnixNanos now = std::max(options_.clock->Now(), head.last_recorded_at);
+    std::string bytes_key;
+
+    for (auto& r : batch) {
+      outcomes.push_back(ApplyRequest(*r, wb, touched, batch_ids, head, frontier, now));
+    }
+
+    if (head.size != writer_head_.size) {
+      for (const auto& [name, info] : touched) wb.Put(handles_[kStreams], name, info.Encode());
+      head.root = frontier.Root();
+      head.last_recorded_at = now;
+      wb.Put(handles_[kMeta], kMetaHead, head.Encode());
+      rocksdb::Status s = db_->Write(SyncWrite(), &wb);
+      if (!s.ok()) {
+        failed_ = true;
+        Status st = FromRocks(s, "committing appends");
+        for (auto& r : batch) {
+          r->promise.set_value(
+              Status(st.code(), st.message() + "; the log stopped accepting writes"));
+        }
+        std::lock_guard<std::mutex> lock(head_mu_);
+        head_cv_.notify_all();
+        return;
+      }
+      for (auto& [name, info] : touched) stream_cache_[name] = info;
+      writer_head_ = head;
+      frontier_ = std::move(frontier);
+      {
+        std::lock_guard<std::mutex> lock(head_mu_);
+        committed_root_ = head.root;
+        committed_size_.store(head.size);
+      }
+      head_cv_.notify_all();
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(std::move(outcomes[i]));
+  }
+
+  Result<AppendResult> ApplyRequest(const Request& r, rocksdb::WriteBatch& wb,
+                                    std::unordered_map<std::string, StreamInfo>& touched,
+                                    std::unordered_map<EventId, BatchEvent, EventIdHash>& batch_ids,
+                                    HeadRecord& head, MerkleFrontier& frontier, UnixNanos now) {
+    std::vector<Position> known;
+    known.reserve(r.events.size());
+    for (const auto& e : r.events) {
+      KASANE_ASSIGN_OR_RETURN(std::optional<Position> p, WriterId(e.id, batch_ids));
+      if (p) known.push_back(*p);
+    }
+    if (known.size() == r.events.size()) return Replay(r, known, batch_ids);
+    if (!known.empty()) {
+      return InvalidArgument("an append mixes event ids already in the log with new ones");
+    }
+    KASANE_ASSIGN_OR_RETURN(std::optional<StreamInfo> info, WriterStream(r.stream, touched));
+    KASANE_RETURN_IF_ERROR(CheckExpected(r, info));
+
+    StreamInfo next;
+    Version version = 0;
+    if (info) {
+      next = *info;
+      version = info->head_version + 1;
+    } else {
+      next.id = head.next_stream_id++;
+    }
+    AppendResult result;
+    result.first_position = head.size;
+    result.first_version = version;
+    RecordedEvent rec;
+    rec.stream = r.stream;
+    rec.recorded_at = now;
+    for (const auto& e : r.events) {
+      Position position = head.size++;
+      rec.id = e.id;
+      rec.version = version;
+      rec.position = position;
+      rec.type = e.type;
+      rec.occurred_at = e.occurred_at;
+      rec.actor = e.actor;
+      rec.causation_id = e.causation_id;
+      rec.correlation_id = e.correlation_id;
+      rec.payload = e.payload;
+      rec.sealed = e.sealed;
+      std::string bytes = EncodeEnvelope(rec);
+      Hash leaf = HashLeaf(
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      std::string pos_key = U64Key(position);
+      wb.Put(handles_[kEvents], pos_key, bytes);
+      wb.Put(handles_[kEventIds], IdKey(e.id), pos_key);
+      wb.Put(handles_[kStreamIndex], StreamIndexKey(next.id, version), pos_key);
+      frontier.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
+        wb.Put(handles_[kMerkle], MerkleKey(level, index),
+               rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+      });
+      batch_ids.emplace(e.id, BatchEvent{r.stream, version, position, &e});
+      next.head_version = version;
+      next.head_position = position;
+      ++version;
+    }
+    touched[r.stream] = next;
+    result.last_position = head.size - 1;
+    result.last_version = version - 1;
+    return result;
+  }
+
+  EventLogOptions options_;
+  std::unique_ptr<Clock> owned_clock_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<NoteSigner> signer_;
+  std::string verifier_key_;
+
+  // The append queue.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<Request>> queue_;  // GUARDED_BY(queue_mu_)
+  bool stopping_ = false;                       // GUARDED_BY(queue_mu_)
+  std::thread writer_;
+
+  // Owned by the writer thread only.
+  HeadRecord writer_head_;
+  MerkleFrontier frontier_;
+  std::unordered_map<std::string, StreamInfo> stream_cache_;
+  bool failed_ = false;
+
+  // The committed head, for readers.
+  mutable std::mutex head_mu_;
+  mutable std::condition_variable head_cv_;
+  std::atomic<uint64_t> committed_size_{0};
+  Hash committed_root_{};  // GUARDED_BY(head_mu_)
+  bool closed_ = false;    // GUARDED_BY(head_mu_)
+};
+
+Result<VerifyReport> EventLog::Impl::Verify(
+    const std::function<void(uint64_t, uint64_t)>& progress) const {
+  VerifyReport report;
+  auto problem = [&](std::string p) {
+    if (report.problems.size() < 100) report.problems.push_back(std::move(p));
+  };
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~Release() { db->ReleaseSnapshot(s); }
+  } release{db_.get(), snap};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+
+  std::string head_bytes;
+  KASANE_RETURN_IF_ERROR(
+      FromRocks(db_->Get(ro, handles_[kMeta], kMetaHead, &head_bytes), "reading the head"));
+  KASANE_ASSIGN_OR_RETURN(HeadRecord head, HeadRecord::Decode(head_bytes));
+
+  // Checkpoints: each must carry a valid signature by this folder's key; its root is compared
+  // with the recomputed root at its size below.
+  KASANE_ASSIGN_OR_RETURN(NoteVerifier verifier, NoteVerifier::FromVerifierKey(verifier_key_));
+  std::map<uint64_t, Hash> checkpoint_roots;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kCheckpoints]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      uint64_t size = GetU64(it->key().ToStringView());
+      auto text = OpenNote(it->value().ToStringView(), verifier);
+      if (!text.ok()) {
+        problem("checkpoint at size " + std::to_string(size) + ": " + text.status().message());
+        continue;
+      }
+      auto cp = eventstore::Checkpoint::Parse(*text);
+      if (!cp.ok() || cp->size != size || cp->origin != options_.origin) {
+        problem("checkpoint at size " + std::to_string(size) +
+                " does not parse or does not match its key");
+        continue;
+      }
+      if (size > head.size) {
+        problem("checkpoint at size " + std::to_string(size) + " is beyond the head");
+        continue;
+      }
+      checkpoint_roots[size] = cp->root;
+    }
+    KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "reading checkpoints"));
+  }
+  auto check_checkpoint = [&](uint64_t size, const Hash& root) {
+    auto it = checkpoint_roots.find(size);
+    if (it == checkpoint_roots.end()) return;
+    ++report.checkpoints_checked;
+    if (it->second != root) {
+      problem("the signed checkpoint at size " + std::to_string(size) +
+              " does not match the root recomputed from the events: history was altered");
+    }
+  };
+
+  MerkleFrontier frontier;
+  check_checkpoint(0, frontier.Root());
+  struct StreamSeen {
+    uint64_t id = 0;
+    Version next_version = 0;
+    Position last_position = 0;
+  };
+  std::unordered_map<std::string, StreamSeen> streams;
+  std::unordered_map<uint64_t, std::string> stream_ids;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kEvents]));
+  Position expect = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expect) {
+    if (it->key().size() != 8 || GetU64(it->key().ToStringView()) != expect) {
+      problem("the log has a gap or a foreign key at position " + std::to_string(expect));
+      break;
+    }
+    std::string_view bytes = it->value().ToStringView();
+    Hash leaf = HashLeaf(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    auto decoded = DecodeEnvelope(bytes);
+    if (!decoded.ok()) {
+      problem("event " + std::to_string(expect) + ": " + decoded.status().message());
+    } else {
+      const RecordedEvent& e = *decoded;
+      if (e.position != expect) {
+        problem("event " + std::to_string(expect) + " claims position " +
+                std::to_string(e.position));
+      }
+      // Id index.
+      std::string pos;
+      rocksdb::Status s = db_->Get(ro, handles_[kEventIds], IdKey(e.id), &pos);
+      if (!s.ok() || pos.size() != 8 || GetU64(pos) != expect) {
+        problem("the id index does not point event " + e.id.ToString() + " at position " +
+                std::to_string(expect));
+      }
+      // Stream index and versions.
+      auto [sit, inserted] = streams.try_emplace(e.stream);
+      if (inserted) {
+        auto info = LookupStream(ro, e.stream);
+        if (!info.ok()) {
+          problem("stream '" + e.stream + "' of event " + std::to_string(expect) +
+                  " has no record");
+        } else {
+          sit->second.id = info->id;
+          if (!stream_ids.emplace(info->id, e.stream).second) {
+            problem("two streams share id " + std::to_string(info->id));
+          }
+        }
+      }
+      StreamSeen& seen = sit->second;
+      if (e.version != seen.next_version) {
+        problem("event " + std::to_string(expect) + " has version " + std::to_string(e.version) +
+                " in '" + e.stream + "', expected " + std::to_string(seen.next_version));
+      }
+      std::string spos;
+      s = db_->Get(ro, handles_[kStreamIndex], StreamIndexKey(seen.id, e.version), &spos);
+      if (!s.ok() || spos.size() != 8 || GetU64(spos) != expect) {
+        problem("the stream index does not point '" + e.stream + "'@" + std::to_string(e.version) +
+                " at position " + std::to_string(expect));
+      }
+      seen.next_version = e.version + 1;
+      seen.last_position = expect;
+    }
+    frontier.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
+      ++report.nodes_checked;
+      auto stored = GetNodeAt(ro, level, index);
+      if (!stored.ok() || *stored != h) {
+        problem(
+            "Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
+            (level == 0 ? " (the leaf of event " + std::to_string(index) + ")" : std::string()) +
+            " does not match the stored events");
+      }
+    });
+    ++report.events_checked;
+    check_checkpoint(frontier.size(), frontier.Root());
+    if (progress && (expect % 65536 == 0)) progress(expect, head.size);
+  }
+  KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the log"));
+  if (progress) progress(report.events_checked, head.size);
+
+  if (report.events_checked != head.size) {
+    problem("the head says " + std::to_string(head.size) + " events but the log holds " +
+            std::to_string(report.events_checked));
+  }
+  if (frontier.Root() != head.root) {
+    problem("the stored tree head does not match the root recomputed from the events");
+  }
+  for (const auto& [size, root] : checkpoint_roots) {
+    if (size > report.events_checked)
+      problem("checkpoint at size " + std::to_string(size) + " has no events");
+  }
+
+  // Reverse direction: every index entry must belong to an event seen above.
+  auto count_cf = [&](Cf cf) -> Result<uint64_t> {
+    std::unique_ptr<rocksdb::Iterator> cit(db_->NewIterator(ro, handles_[cf]));
+    uint64_t n = 0;
+    for (cit->SeekToFirst(); cit->Valid(); cit->Next()) ++n;
+    KASANE_RETURN_IF_ERROR(FromRocks(cit->status(), "counting an index"));
+    return n;
+  };
+  KASANE_ASSIGN_OR_RETURN(uint64_t ids, count_cf(kEventIds));
+  if (ids != report.events_checked)
+    problem("the id index holds entries for events that do not exist");
+  KASANE_ASSIGN_OR_RETURN(uint64_t sidx, count_cf(kStreamIndex));
+  if (sidx != report.events_checked)
+    problem("the stream index holds entries for events that do not exist");
+  KASANE_ASSIGN_OR_RETURN(uint64_t nodes, count_cf(kMerkle));
+  if (nodes != report.nodes_checked)
+    problem("the Merkle tree holds nodes for leaves that do not exist");
+  {
+    std::unique_ptr<rocksdb::Iterator> sit(db_->NewIterator(ro, handles_[kStreams]));
+    for (sit->SeekToFirst(); sit->Valid(); sit->Next()) {
+      ++report.streams_checked;
+      std::string name = sit->key().ToString();
+      auto info = StreamInfo::Decode(sit->value().ToStringView());
+      auto seen = streams.find(name);
+      if (!info.ok() || seen == streams.end() || seen->second.next_version == 0 ||
+          info->head_version + 1 != seen->second.next_version ||
+          info->head_position != seen->second.last_position || info->id != seen->second.id) {
+        problem("the head of stream '" + name + "' does not match its events");
+      }
+      if (info.ok() && info->id >= head.next_stream_id)
+        problem("stream '" + name + "' has an unallocated id");
+    }
+    KASANE_RETURN_IF_ERROR(FromRocks(sit->status(), "reading streams"));
+    if (report.streams_checked != streams.size()) problem("some streams have events but no record");
+  }
+  return report;
+}
+
+EventLog::EventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventLog::~EventLog() = default;
+
+Result<std::unique_ptr<EventLog>> EventLog::Open(EventLogOptions options) {
+  if (options.dir.empty()) return InvalidArgument("the data folder is not set");
+  auto impl = std::make_unique<Impl>(std::move(options));
+  KASANE_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
+}
+
+Result<AppendResult> EventLog::Append(const std::string& stream, ExpectedVersion expected,
+                                      std::vector<NewEvent> events) {
+  return impl_->Append(stream, expected, std::move(events));
+}
+Result<RecordedEvent> EventLog::ReadAt(Position position) const { return impl_->ReadAt(position); }
+Result<std::vector<RecordedEvent>> EventLog::ReadAll(Position from, size_t limit) const {
+  return impl_->ReadAll(from, limit);
+}
+Result<std::vector<RecordedEvent>> EventLog::ReadStream(const std::string& stream, Version from,
+                                                        Direction direction, size_t limit) const {
+  return impl_->ReadStream(stream, from, direction, limit);
+}
+Result<StreamHead> EventLog::GetStreamHead(const std::string& stream) const {
+  return impl_->GetStreamHead(stream);
+}
+Result<RecordedEvent> EventLog::ReadById(const EventId& id) const { return impl_->ReadById(id); }
+uint64_t EventLog::Size() const { return impl_->Size(); }
+uint64_t EventLog::WaitForSizeAbove(uint64_t after, std::chrono::milliseconds timeout) const {
+  return impl_->WaitForSizeAbove(after, timeout);
+}
+TreeHead EventLog::Head() const { return impl_->Head(); }
+Result<Hash> EventLog::RootAt(uint64_t size) const { return impl_->RootAt(size); }
+Result<std::vector<Hash>> EventLog::InclusionProof(Position position, uint64_t size) const {
+  return impl_->InclusionProof(position, size);
+}
+Result<std::vector<Hash>> EventLog::ConsistencyProof(uint64_t size1, uint64_t size2) const {
+  return impl_->ConsistencyProof(size1, size2);
+}
+Result<std::string> EventLog::Checkpoint() { return impl_->Checkpoint(); }
+Result<std::string> EventLog::LatestCheckpoint() const { return impl_->LatestCheckpoint(); }
+const std::string& EventLog::VerifierKey() const { return impl_->VerifierKey(); }
+const std::string& EventLog::Origin() const { return impl_->Origin(); }
+Result<VerifyReport> EventLog::Verify(
+    const std::function<void(uint64_t, uint64_t)>& progress) const {
+  return impl_->Verify(progress);
+}
+
+}  // namespace kasane::eventstore

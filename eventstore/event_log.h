@@ -1,0 +1,141 @@
+// EventLog: a generic, tamper-evident, append-only event log on RocksDB.
+//
+// Events are appended to named streams with an optimistic-concurrency expectation, get a global
+// position with no gaps, and become leaves of an RFC 6962 Merkle tree whose signed checkpoints let
+// an outsider holding only the verifier key check that history was never rewritten. The on-disk
+// format is specified in docs/storage-format.md.
+//
+// Durability: one writer thread owns the append path. It drains every queued Append, checks
+// expectations and idempotency in order, assigns versions and positions, hashes, extends the
+// Merkle tree, and commits all of it in one WriteBatch with sync=true (group commit). Append
+// returns only after that commit, so an acknowledged event survives kill -9 and power loss.
+// If a commit fails, the log stops accepting appends (every later Append fails with kIoError):
+// it never acknowledges what it cannot prove durable.
+//
+// Thread-safety: all methods are safe to call concurrently from any thread. Reads never block the
+// writer and see only whole commits.
+//
+//   KASANE_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, EventLog::Open(options));
+//   KASANE_ASSIGN_OR_RETURN(AppendResult r,
+//       log->Append("case-42", ExpectedVersion::NoStream(), {event}));
+//   KASANE_ASSIGN_OR_RETURN(std::string note, log->Checkpoint());
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/status.h"
+#include "eventstore/event.h"
+#include "eventstore/merkle.h"
+
+namespace kasane::eventstore {
+
+struct EventLogOptions {
+  // The data folder; the database lives in `dir/log`, the signing key in `dir/signing.key`.
+  std::string dir;
+  // The checkpoint origin and signing key name. Fixed when the folder is created.
+  std::string origin = "kasane.local/log";
+  // Must outlive the log. Null means a SystemClock owned by the log.
+  const Clock* clock = nullptr;
+  // Used once, to create the signing key. Null means SystemRandom.
+  Random* random = nullptr;
+  // Create the folder if it does not exist. When false, a missing folder is kNotFound.
+  bool create_if_missing = true;
+};
+
+enum class Direction { kForward, kBackward };
+
+struct TreeHead {
+  uint64_t size = 0;  // number of events
+  Hash root{};
+};
+
+// What Verify found. `ok()` only when every check held.
+struct VerifyReport {
+  uint64_t events_checked = 0;
+  uint64_t nodes_checked = 0;
+  uint64_t checkpoints_checked = 0;
+  uint64_t streams_checked = 0;
+  std::vector<std::string> problems;  // empty when the store is intact
+  bool ok() const { return problems.empty(); }
+};
+
+class EventLog final {
+ public:
+  // Opens (or creates) the log in options.dir. Creates the signing key (mode 0600) on first open.
+  // Fails with kInvalidArgument for a bad origin or one that differs from the folder's, kIoError
+  // when RocksDB cannot open, kDataLoss when the stored head is unreadable.
+  static Result<std::unique_ptr<EventLog>> Open(EventLogOptions options);
+
+  // Drains pending appends, stops the writer and closes the database.
+  ~EventLog();
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  // Appends `events` atomically and contiguously to `stream`.
+  // On success returns the positions and versions assigned, after they are durable.
+  // Fails, writing nothing, with: kInvalidArgument (bad stream name, type, empty batch, duplicate
+  // ids in the call, a call that mixes known and new ids, or known ids that were not one
+  // contiguous append to this stream); kConflict when `expected` does not hold (the message
+  // states the stream's current version); kAlreadyExists when a known id has different content;
+  // kIoError once a commit has failed; kUnavailable after shutdown began.
+  // If every id is already in the log with the same content, returns the original result with
+  // replayed=true and writes nothing.
+  Result<AppendResult> Append(const std::string& stream, ExpectedVersion expected,
+                              std::vector<NewEvent> events);
+
+  // Reads the event at `position`. kNotFound past the head.
+  Result<RecordedEvent> ReadAt(Position position) const;
+  // Up to `limit` events from `from` in position order.
+  Result<std::vector<RecordedEvent>> ReadAll(Position from, size_t limit) const;
+  // Up to `limit` events of `stream` starting at version `from` (inclusive), forward or backward.
+  // Backward with from = UINT64_MAX starts at the head. An unknown stream yields kNotFound.
+  Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream, Version from,
+                                                Direction direction, size_t limit) const;
+  // The stream's head; kNotFound when the stream does not exist.
+  Result<StreamHead> GetStreamHead(const std::string& stream) const;
+  // The event with this id; kNotFound if unknown.
+  Result<RecordedEvent> ReadById(const EventId& id) const;
+
+  // Number of committed events (= the next position = the tree size).
+  uint64_t Size() const;
+  // Blocks until Size() > after or the timeout passes; returns Size(). The subscription primitive
+  // for projections and the change feed: woken by every commit.
+  uint64_t WaitForSizeAbove(uint64_t after, std::chrono::milliseconds timeout) const;
+
+  // The current tree head (size and root).
+  TreeHead Head() const;
+  // Root of the first `size` events. kInvalidArgument if size > Size().
+  Result<Hash> RootAt(uint64_t size) const;
+  // Inclusion proof of `position` in the tree of `size` (position < size <= Size()).
+  Result<std::vector<Hash>> InclusionProof(Position position, uint64_t size) const;
+  // Consistency proof between sizes (0 < size1 <= size2 <= Size()).
+  Result<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
+
+  // Signs the current tree head as a C2SP checkpoint (signed note), stores it, returns its text.
+  Result<std::string> Checkpoint();
+  // The latest stored checkpoint; kNotFound if none was ever signed.
+  Result<std::string> LatestCheckpoint() const;
+  // The signed-note verifier key: name+hex(keyid)+base64(0x01||pubkey).
+  const std::string& VerifierKey() const;
+  const std::string& Origin() const;
+
+  // Recomputes every leaf, node and root from the stored events, checks the head, every stored
+  // checkpoint and the indexes. `progress(done, total)` is called now and then (may be null).
+  // Returns a report; a non-OK Result only when the check itself could not run.
+  Result<VerifyReport> Verify(const std::function<void(uint64_t, uint64_t)>& progress) const;
+
+ private:
+  class Impl;
+  explicit EventLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kasane::eventstore

@@ -1,0 +1,457 @@
+#include "eventstore/event_log.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "eventstore/envelope_codec.h"
+#include "eventstore/signed_note.h"
+#include "tests/eventstore/test_util.h"
+
+namespace kasane::eventstore {
+namespace {
+
+using testing::IdFrom;
+using testing::MakeEvent;
+using testing::TempDir;
+
+class EventLogTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<EventLog> OpenLog(std::string origin = "test.example/log") {
+    EventLogOptions options;
+    options.dir = dir_.path();
+    options.origin = std::move(origin);
+    options.clock = &clock_;
+    options.random = &random_;
+    auto log = EventLog::Open(options);
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? std::move(log).value() : nullptr;
+  }
+
+  // The Merkle tree hash of leaves [begin, end) computed from scratch (RFC 6962 MTH).
+  static Hash NaiveRoot(const std::vector<Hash>& leaves, size_t begin, size_t end) {
+    if (end - begin == 0) return EmptyRoot();
+    if (end - begin == 1) return leaves[begin];
+    size_t k = 1;
+    while (k * 2 < end - begin) k *= 2;
+    return HashChildren(NaiveRoot(leaves, begin, begin + k), NaiveRoot(leaves, begin + k, end));
+  }
+
+  static Hash LeafOf(const RecordedEvent& e) {
+    return HashLeaf(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(e.canonical.data()),
+                                             e.canonical.size()));
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  SeededRandom random_{42};
+};
+
+TEST_F(EventLogTest, AppendAssignsContiguousPositionsAndVersions) {
+  auto log = OpenLog();
+  auto a = log->Append("s-1", ExpectedVersion::NoStream(), {MakeEvent(1), MakeEvent(2)});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->first_position, 0u);
+  EXPECT_EQ(a->last_position, 1u);
+  EXPECT_EQ(a->first_version, 0u);
+  EXPECT_EQ(a->last_version, 1u);
+  auto b = log->Append("s-2", ExpectedVersion::Any(), {MakeEvent(3)});
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->first_position, 2u);
+  EXPECT_EQ(b->first_version, 0u);
+  auto c = log->Append("s-1", ExpectedVersion::Exact(1), {MakeEvent(4)});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->first_position, 3u);
+  EXPECT_EQ(c->first_version, 2u);
+  EXPECT_EQ(log->Size(), 4u);
+  auto head = log->GetStreamHead("s-1");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->version, 2u);
+  EXPECT_EQ(head->position, 3u);
+}
+
+TEST_F(EventLogTest, AppendRejectsStaleExpectedVersionAndWritesNothing) {
+  auto log = OpenLog();
+  ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(1), MakeEvent(2)}).ok());
+  auto r = log->Append("s", ExpectedVersion::Exact(0), {MakeEvent(3)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+  EXPECT_NE(r.status().message().find("current version is 1"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(log->Size(), 2u);
+  EXPECT_EQ(log->ReadById(IdFrom(3)).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(EventLogTest, ExpectedVersionKindsAreEnforced) {
+  auto log = OpenLog();
+  EXPECT_EQ(log->Append("s", ExpectedVersion::StreamExists(), {MakeEvent(1)}).status().code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Exact(0), {MakeEvent(1)}).status().code(),
+            StatusCode::kConflict);
+  ASSERT_TRUE(log->Append("s", ExpectedVersion::NoStream(), {MakeEvent(1)}).ok());
+  EXPECT_EQ(log->Append("s", ExpectedVersion::NoStream(), {MakeEvent(2)}).status().code(),
+            StatusCode::kConflict);
+  EXPECT_TRUE(log->Append("s", ExpectedVersion::StreamExists(), {MakeEvent(2)}).ok());
+  EXPECT_TRUE(log->Append("s", ExpectedVersion::Exact(1), {MakeEvent(3)}).ok());
+  EXPECT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(4)}).ok());
+  EXPECT_EQ(log->Size(), 4u);
+}
+
+TEST_F(EventLogTest, IdempotentRetryReturnsOriginalResultAndWritesNothing) {
+  auto log = OpenLog();
+  auto first = log->Append("s", ExpectedVersion::NoStream(), {MakeEvent(1), MakeEvent(2)});
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(log->Append("other", ExpectedVersion::Any(), {MakeEvent(3)}).ok());
+  // The retry's expectation no longer holds, but a retry is recognised by its ids first.
+  auto retry = log->Append("s", ExpectedVersion::NoStream(), {MakeEvent(1), MakeEvent(2)});
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->first_position, first->first_position);
+  EXPECT_EQ(retry->last_position, first->last_position);
+  EXPECT_EQ(retry->last_version, first->last_version);
+  EXPECT_EQ(log->Size(), 3u);
+}
+
+TEST_F(EventLogTest, IdempotentRetryWithinOneGroupCommitIsRecognised) {
+  auto log = OpenLog();
+  std::vector<std::thread> threads;
+  std::atomic<int> replays{0}, fresh{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto r = log->Append("s", ExpectedVersion::Any(), {MakeEvent(7)});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      (r->replayed ? replays : fresh)++;
+      EXPECT_EQ(r->first_position, 0u);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(fresh.load(), 1);
+  EXPECT_EQ(replays.load(), 7);
+  EXPECT_EQ(log->Size(), 1u);
+}
+
+TEST_F(EventLogTest, KnownIdWithDifferentContentIsRejected) {
+  auto log = OpenLog();
+  ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(1)}).ok());
+  NewEvent changed = MakeEvent(1, "something else");
+  auto r = log->Append("s", ExpectedVersion::Any(), {changed});
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
+  auto other_stream = log->Append("t", ExpectedVersion::Any(), {MakeEvent(1)});
+  EXPECT_EQ(other_stream.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(log->Size(), 1u);
+}
+
+TEST_F(EventLogTest, AppendMixingKnownAndNewIdsIsRejected) {
+  auto log = OpenLog();
+  ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(1)}).ok());
+  auto r = log->Append("s", ExpectedVersion::Any(), {MakeEvent(1), MakeEvent(2)});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Size(), 1u);
+}
+
+TEST_F(EventLogTest, BadInputIsRejectedWithoutWriting) {
+  auto log = OpenLog();
+  EXPECT_EQ(log->Append("", ExpectedVersion::Any(), {MakeEvent(1)}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Append("a\nb", ExpectedVersion::Any(), {MakeEvent(1)}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Any(), {}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Any(), {MakeEvent(1), MakeEvent(1)}).status().code(),
+            StatusCode::kInvalidArgument);
+  NewEvent no_type = MakeEvent(2);
+  no_type.type = "";
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Any(), {no_type}).status().code(),
+            StatusCode::kInvalidArgument);
+  NewEvent zero = MakeEvent(3);
+  zero.id = EventId{};
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Any(), {zero}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Size(), 0u);
+}
+
+TEST_F(EventLogTest, ReadsStreamsForwardBackwardAndTheWholeLog) {
+  auto log = OpenLog();
+  for (uint64_t i = 0; i < 10; ++i) {
+    ASSERT_TRUE(log->Append(i % 2 ? "odd" : "even", ExpectedVersion::Any(), {MakeEvent(i)}).ok());
+  }
+  auto fwd = log->ReadStream("odd", 1, Direction::kForward, 3);
+  ASSERT_TRUE(fwd.ok());
+  ASSERT_EQ(fwd->size(), 3u);
+  EXPECT_EQ((*fwd)[0].version, 1u);
+  EXPECT_EQ((*fwd)[0].position, 3u);
+  EXPECT_EQ((*fwd)[2].position, 7u);
+  auto back = log->ReadStream("even", UINT64_MAX, Direction::kBackward, 2);
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].position, 8u);
+  EXPECT_EQ((*back)[1].position, 6u);
+  auto all = log->ReadAll(4, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 6u);
+  for (size_t i = 0; i < all->size(); ++i) EXPECT_EQ((*all)[i].position, 4 + i);
+  EXPECT_EQ(log->ReadStream("none", 0, Direction::kForward, 1).status().code(),
+            StatusCode::kNotFound);
+  auto by_id = log->ReadById(IdFrom(5));
+  ASSERT_TRUE(by_id.ok());
+  EXPECT_EQ(by_id->position, 5u);
+  EXPECT_EQ(by_id->payload, "payload-5");
+  EXPECT_EQ(by_id->actor, (Actor{"staff-1", "agency-1", "caseworker"}));
+  EXPECT_EQ(log->ReadAt(10).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(EventLogTest, RecordedAtComesFromTheInjectedClockAndNeverGoesBack) {
+  auto log = OpenLog();
+  clock_.Set(2'000'000'000'000'000'000);
+  ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(1)}).ok());
+  clock_.Set(1'000'000'000'000'000'000);  // the clock steps backwards
+  ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(2)}).ok());
+  auto events = log->ReadAll(0, 2);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ((*events)[0].recorded_at, 2'000'000'000'000'000'000);
+  EXPECT_EQ((*events)[1].recorded_at, 2'000'000'000'000'000'000);
+}
+
+TEST_F(EventLogTest, WaitForSizeAboveWakesOnCommit) {
+  auto log = OpenLog();
+  EXPECT_EQ(log->WaitForSizeAbove(0, std::chrono::milliseconds(10)), 0u);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(1)}).ok());
+  });
+  EXPECT_EQ(log->WaitForSizeAbove(0, std::chrono::seconds(30)), 1u);
+  writer.join();
+}
+
+TEST_F(EventLogTest, ConcurrentWritersWithExactVersionsNeverFork) {
+  auto log = OpenLog();
+  ASSERT_TRUE(log->Append("s", ExpectedVersion::NoStream(), {MakeEvent(0)}).ok());
+  std::atomic<uint64_t> next_id{1};
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto head = log->GetStreamHead("s");
+        ASSERT_TRUE(head.ok());
+        auto r = log->Append("s", ExpectedVersion::Exact(head->version), {MakeEvent(next_id++)});
+        if (!r.ok()) {
+          EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+          ++conflicts;
+        } else {
+          EXPECT_EQ(r->first_version, head->version + 1);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto events = log->ReadStream("s", 0, Direction::kForward, 1000);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size() + conflicts.load(), 201u);
+  for (size_t i = 0; i < events->size(); ++i) EXPECT_EQ((*events)[i].version, i);
+}
+
+TEST_F(EventLogTest, RootsAndProofsAgreeWithAnIndependentComputation) {
+  auto log = OpenLog();
+  uint64_t n = 0;
+  for (int batch : {1, 3, 1, 7, 16, 2, 1, 33, 5}) {
+    std::vector<NewEvent> events;
+    for (int i = 0; i < batch; ++i) events.push_back(MakeEvent(n++));
+    ASSERT_TRUE(log->Append("s-" + std::to_string(batch), ExpectedVersion::Any(), events).ok());
+  }
+  auto all = log->ReadAll(0, n);
+  ASSERT_TRUE(all.ok());
+  std::vector<Hash> leaves;
+  for (const auto& e : *all) leaves.push_back(LeafOf(e));
+  EXPECT_EQ(log->Head().root, NaiveRoot(leaves, 0, leaves.size()));
+  for (uint64_t size = 1; size <= n; ++size) {
+    auto root = log->RootAt(size);
+    ASSERT_TRUE(root.ok());
+    ASSERT_EQ(*root, NaiveRoot(leaves, 0, size)) << size;
+    for (uint64_t i = 0; i < size; i += 5) {
+      auto proof = log->InclusionProof(i, size);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(VerifyInclusion(i, size, leaves[i], *proof, *root).ok()) << i << "/" << size;
+    }
+    for (uint64_t s1 = 1; s1 <= size; s1 += 7) {
+      auto proof = log->ConsistencyProof(s1, size);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(VerifyConsistency(s1, size, *proof, NaiveRoot(leaves, 0, s1), *root).ok())
+          << s1 << "->" << size;
+    }
+  }
+  EXPECT_EQ(log->RootAt(n + 1).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(EventLogTest, StateSurvivesReopen) {
+  Hash root;
+  {
+    auto log = OpenLog();
+    for (uint64_t i = 0; i < 21; ++i) {
+      ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(i)}).ok());
+    }
+    root = log->Head().root;
+  }
+  auto log = OpenLog();
+  EXPECT_EQ(log->Size(), 21u);
+  EXPECT_EQ(log->Head().root, root);
+  auto r = log->Append("s", ExpectedVersion::Exact(20), {MakeEvent(21)});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->first_position, 21u);
+  auto retry = log->Append("s", ExpectedVersion::Any(), {MakeEvent(3)});
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->first_position, 3u);
+  auto report = log->Verify(nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+}
+
+TEST_F(EventLogTest, CheckpointIsASignedNoteOverTheHead) {
+  auto log = OpenLog();
+  for (uint64_t i = 0; i < 5; ++i) {
+    ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(i)}).ok());
+  }
+  auto note = log->Checkpoint();
+  ASSERT_TRUE(note.ok()) << note.status().ToString();
+  auto verifier = NoteVerifier::FromVerifierKey(log->VerifierKey());
+  ASSERT_TRUE(verifier.ok());
+  EXPECT_EQ(verifier->name(), "test.example/log");
+  auto text = OpenNote(*note, *verifier);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  auto cp = Checkpoint::Parse(*text);
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(cp->origin, "test.example/log");
+  EXPECT_EQ(cp->size, 5u);
+  EXPECT_EQ(cp->root, log->Head().root);
+  auto latest = log->LatestCheckpoint();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(*latest, *note);
+}
+
+TEST_F(EventLogTest, SigningKeyIsCreatedPrivateAndOriginIsFixed) {
+  std::string vkey;
+  {
+    auto log = OpenLog();
+    vkey = log->VerifierKey();
+  }
+  struct stat st {};
+  ASSERT_EQ(stat((dir_.path() + "/signing.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_EQ(OpenLog()->VerifierKey(), vkey);
+  EventLogOptions options;
+  options.dir = dir_.path();
+  options.origin = "another.example/log";
+  EXPECT_EQ(EventLog::Open(options).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(EventLogTest, VerifyPassesOnAnIntactStore) {
+  auto log = OpenLog();
+  for (uint64_t i = 0; i < 50; ++i) {
+    ASSERT_TRUE(
+        log->Append("s-" + std::to_string(i % 4), ExpectedVersion::Any(), {MakeEvent(i)}).ok());
+    if (i % 17 == 0) {
+      ASSERT_TRUE(log->Checkpoint().ok());
+    }
+  }
+  uint64_t calls = 0;
+  auto report = log->Verify([&](uint64_t, uint64_t) { ++calls; });
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems[0];
+  EXPECT_EQ(report->events_checked, 50u);
+  EXPECT_EQ(report->checkpoints_checked, 3u);
+  EXPECT_EQ(report->streams_checked, 4u);
+  EXPECT_GT(calls, 0u);
+}
+
+// Opens the log's database with RocksDB's own API, as an insider with file access could.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& dir) {
+    std::vector<std::string> names;
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir + "/log", &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* db = nullptr;
+    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir + "/log", cfs, &handles_, &db).ok());
+    db_.reset(db);
+    for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(const std::string& name) { return by_name_.at(name); }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
+};
+
+std::string PositionKey(uint64_t p) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, p >>= 8) k[i] = static_cast<char>(p & 0xff);
+  return k;
+}
+
+TEST_F(EventLogTest, VerifyCatchesAnEventRewrittenThroughRocksDb) {
+  {
+    auto log = OpenLog();
+    for (uint64_t i = 0; i < 12; ++i) {
+      ASSERT_TRUE(
+          log->Append("case-" + std::to_string(i % 3), ExpectedVersion::Any(), {MakeEvent(i)})
+              .ok());
+    }
+    ASSERT_TRUE(log->Checkpoint().ok());
+  }
+  {
+    // A valid, canonical envelope with the same id, stream, version and position but another
+    // payload: only the content changed, as a forger would do it.
+    RawDb raw(dir_.path());
+    std::string bytes;
+    ASSERT_TRUE(raw.db()->Get({}, raw.cf("events"), PositionKey(7), &bytes).ok());
+    auto event = DecodeEnvelope(bytes);
+    ASSERT_TRUE(event.ok());
+    event->payload = "rewritten";
+    ASSERT_TRUE(raw.db()->Put({}, raw.cf("events"), PositionKey(7), EncodeEnvelope(*event)).ok());
+  }
+  auto log = OpenLog();
+  auto tampered = log->ReadAt(7);
+  ASSERT_TRUE(tampered.ok());
+  ASSERT_EQ(tampered->payload, "rewritten");  // the database itself is valid
+  auto report = log->Verify(nullptr);
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->ok());
+  std::string all;
+  for (const auto& p : report->problems) all += p + "\n";
+  EXPECT_NE(all.find("the leaf of event 7"), std::string::npos) << all;
+  EXPECT_NE(all.find("signed checkpoint"), std::string::npos) << all;
+}
+
+TEST_F(EventLogTest, VerifyCatchesARemovedIndexEntryAndAForgedHead) {
+  {
+    auto log = OpenLog();
+    for (uint64_t i = 0; i < 6; ++i) {
+      ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(i)}).ok());
+    }
+  }
+  {
+    RawDb raw(dir_.path());
+    ASSERT_TRUE(raw.db()
+                    ->Delete({}, raw.cf("event_ids"),
+                             std::string(reinterpret_cast<const char*>(IdFrom(2).bytes.data()), 16))
+                    .ok());
+  }
+  auto log = OpenLog();
+  auto report = log->Verify(nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok());
+}
+
+}  // namespace
+}  // namespace kasane::eventstore

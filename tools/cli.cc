@@ -1,0 +1,23 @@
+#include "tools/cli.h"
+
+#include <iostream>
+
+namespace kasane::tools {
+
+int RunCli(int argc, char** argv, const Clock& clock) {
+  CLI::App app{"kasane: the event-sourced system of record for the multi-layered support system"};
+  app.require_subcommand(1);
+  CliContext ctx;
+  ctx.clock = &clock;
+  AddLogCommands(app, ctx);
+  AddBenchCommands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace kasane::tools
