@@ -1,0 +1,4 @@
+#include "domain/ids.h"
+#include "domain/kinds.h"
+#include <gtest/gtest.h>
+TEST(X, Y) {}
