@@ -213,32 +213,33 @@ Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& o
     report.event_bytes = EncodeEnvelope(sample).size();
   }
   double secs = options.seconds_per_mode;
+  auto wanted = [&](const char* mode) { return options.only.empty() || options.only == mode; };
   auto run_dir = [&]() { return TempDir::Make(options.temp_root); };
-  {
+  if (wanted("raw_batch100")) {
     KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
     KASANE_ASSIGN_OR_RETURN(report.raw_batch100_eps,
                             RawBatch100(d.path(), secs, report.event_bytes));
   }
-  {
+  if (wanted("append_batch100")) {
     KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
     KASANE_ASSIGN_OR_RETURN(report.append_batch100_eps,
                             Appends(d.path(), secs, 1, 100, payload, &report.batch100));
   }
-  {
+  if (wanted("raw_c64")) {
     KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
     KASANE_ASSIGN_OR_RETURN(report.raw_c64_eps, RawC64(d.path(), secs, report.event_bytes));
   }
-  {
+  if (wanted("append_c64")) {
     KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
     KASANE_ASSIGN_OR_RETURN(report.append_c64_eps,
                             Appends(d.path(), secs, 64, 1, payload, &report.c64));
   }
-  {
+  if (wanted("append_c1")) {
     KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
     KASANE_ASSIGN_OR_RETURN(report.append_c1_eps,
                             Appends(d.path(), secs, 1, 1, payload, &report.c1));
   }
-  {
+  if (wanted("append_c16")) {
     KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
     KASANE_ASSIGN_OR_RETURN(report.append_c16_eps,
                             Appends(d.path(), secs, 16, 1, payload, &report.c16));

@@ -16,6 +16,7 @@ struct AppendBenchmarkOptions {
   double seconds_per_mode = 3.0;  // wall time each mode runs
   size_t payload_bytes = 256;     // opaque payload per event
   std::string temp_root;          // where the temporary folders go; empty = $TMPDIR or /tmp
+  std::string only;               // run only this mode (e.g. "append_batch100"); empty = all
 };
 
 struct LatencyStats {

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -76,11 +78,13 @@ std::string StreamIndexKey(uint64_t stream_id, Version version) {
   return k;
 }
 
+// Keyed by the last leaf the node covers, then level, so that nodes are written in key order
+// as the log grows (appends to the end of the memtable, never a search).
 std::string MerkleKey(uint32_t level, uint64_t index) {
   std::string k;
   k.reserve(9);
+  PutU64(&k, ((index + 1) << level) - 1);
   k.push_back(static_cast<char>(level));
-  PutU64(&k, index);
   return k;
 }
 
@@ -218,6 +222,9 @@ class EventLog::Impl final : public NodeReader {
     db_options.max_background_jobs = 2;
     db_options.keep_log_file_num = 4;
     db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    // One writer thread owns every write, so concurrent memtable inserts buy nothing, and the
+    // hashed memtable of event_ids requires them off.
+    db_options.allow_concurrent_memtable_write = false;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
     for (const auto& name : kCfNames) {
       rocksdb::ColumnFamilyOptions cf_options(db_options);
@@ -226,6 +233,16 @@ class EventLog::Impl final : public NodeReader {
         rocksdb::BlockBasedTableOptions table;
         table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
         cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+        // And in the memtable, so a miss does not walk the skiplist.
+        cf_options.memtable_whole_key_filtering = true;
+        cf_options.memtable_prefix_bloom_size_ratio = 0.05;
+      }
+      if (name == "event_ids") {
+        // Ids are random: a single skiplist makes every insert a full search. A hashed memtable
+        // (the whole 16-byte id is the prefix) keeps inserts and lookups O(1). Full scans
+        // (kasane verify) must then ask for total_order_seek.
+        cf_options.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
+        cf_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
       }
       cfs.emplace_back(name, cf_options);
     }
@@ -946,7 +963,9 @@ Result<VerifyReport> EventLog::Impl::Verify(
 
   // Reverse direction: every index entry must belong to an event seen above.
   auto count_cf = [&](Cf cf) -> Result<uint64_t> {
-    std::unique_ptr<rocksdb::Iterator> cit(db_->NewIterator(ro, handles_[cf]));
+    rocksdb::ReadOptions scan = ro;
+    scan.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> cit(db_->NewIterator(scan, handles_[cf]));
     uint64_t n = 0;
     for (cit->SeekToFirst(); cit->Valid(); cit->Next()) ++n;
     KASANE_RETURN_IF_ERROR(FromRocks(cit->status(), "counting an index"));

@@ -279,6 +279,8 @@ void AddBenchCommands(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--payload-bytes", options->payload_bytes, "payload size")->capture_default_str();
   cmd->add_option("--tmp", options->temp_root, "folder for the temporary databases");
+  cmd->add_option("--only", options->only, "run one mode: raw_batch100, append_batch100, raw_c64, "
+                  "append_c64, append_c1, append_c16");
   cmd->callback([&ctx, json, options] {
     auto report = eventstore::RunAppendBenchmark(*options);
     if (!report.ok()) return Fail(ctx, report.status());
