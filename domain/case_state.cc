@@ -124,8 +124,13 @@ class Applier {
     s_.referrals[x.referral] =
         ReferralState{x.referral, x.from_agency, x.to_agency, x.moment, ReferralStatus::kPending};
     if (!x.kinds_passed.empty() && x.basis.has_value()) {
-      s_.disclosures.push_back(DisclosureState{e_.id, seq_, e_.occurred_at, x.subject,
-                                               x.from_agency, x.kinds_passed, *x.basis,
+      s_.disclosures.push_back(DisclosureState{e_.id,
+                                               seq_,
+                                               e_.occurred_at,
+                                               x.subject,
+                                               x.from_agency,
+                                               x.kinds_passed,
+                                               *x.basis,
                                                {Recipient{x.to_agency, std::nullopt}}});
     }
   }
@@ -276,8 +281,8 @@ class Applier {
 
 CaseState Evolve(CaseState state, const DomainEvent& event) {
   const uint64_t seq = ++state.version;
-  state.events[event.id] =
-      EventFacts{seq, std::string(TypeOf(event.payload)), event.actor.agency, SubjectOf(event.payload)};
+  state.events[event.id] = EventFacts{seq, std::string(TypeOf(event.payload)), event.actor.agency,
+                                      SubjectOf(event.payload)};
   std::visit(Applier(state, event, seq), event.payload);
   return state;
 }

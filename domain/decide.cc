@@ -163,13 +163,14 @@ class Decider {
 
   // Rule 6: a plan decision needs a concluded 重層的支援会議 of `purpose` for a case with consent.
   std::optional<Rejection> CheckPlanMeeting(const MeetingId& id, MeetingPurpose purpose) const {
-    const std::string what = "a concluded multi_layered_support_meeting for " +
-                             std::string(EnumName(purpose));
+    const std::string what =
+        "a concluded multi_layered_support_meeting for " + std::string(EnumName(purpose));
     const MeetingState* m = s_.FindMeeting(id);
-    if (m == nullptr) return Reject(kRulePlanMeeting, "needs " + what + "; no meeting " + Quote(id));
+    if (m == nullptr)
+      return Reject(kRulePlanMeeting, "needs " + what + "; no meeting " + Quote(id));
     if (m->kind != MeetingKind::kMultiLayeredSupportMeeting) {
-      return Reject(kRulePlanMeeting, "needs " + what + "; meeting " + Quote(id) +
-                                          " is a support_meeting");
+      return Reject(kRulePlanMeeting,
+                    "needs " + what + "; meeting " + Quote(id) + " is a support_meeting");
     }
     if (m->purpose != purpose) {
       return Reject(kRulePlanMeeting,
@@ -177,8 +178,8 @@ class Decider {
                         std::string(m->purpose ? EnumName(*m->purpose) : "nothing"));
     }
     if (!m->concluded()) {
-      return Reject(kRulePlanMeeting, "needs " + what + "; meeting " + Quote(id) +
-                                          " has not concluded");
+      return Reject(kRulePlanMeeting,
+                    "needs " + what + "; meeting " + Quote(id) + " has not concluded");
     }
     if (!s_.HasPlanningConsentInForce(s_.main_person, c_.occurred_at)) {
       return Reject(kRulePlanMeeting,
@@ -194,8 +195,8 @@ class Decider {
       return Reject(kRuleErased, "person " + Quote(a.subject) + " has been erased");
     }
     if (s_.usage_suspended.contains(a.subject)) {
-      return Reject(kRuleUsageSuspension,
-                    "usage of person " + Quote(a.subject) + "'s information is suspended (利用停止)");
+      return Reject(kRuleUsageSuspension, "usage of person " + Quote(a.subject) +
+                                              "'s information is suspended (利用停止)");
     }
     if (!a.basis.has_value()) {
       return Reject(kRuleDisclosureBasis, "a disclosure needs a legal basis");
@@ -214,7 +215,8 @@ class Decider {
     if (basis.meeting.has_value()) {
       meeting = s_.FindMeeting(*basis.meeting);
       if (meeting == nullptr) {
-        return Reject(kRuleDisclosureBasis, "no meeting " + Quote(*basis.meeting) + " in this case");
+        return Reject(kRuleDisclosureBasis,
+                      "no meeting " + Quote(*basis.meeting) + " in this case");
       }
     }
     switch (basis.kind) {
@@ -238,8 +240,8 @@ class Decider {
       case BasisKind::kSupportMeeting: {
         if (meeting == nullptr) return Reject(kRuleDisclosureBasis, "basis names no meeting");
         if (meeting->kind != MeetingKind::kSupportMeeting) {
-          return Reject(kRuleDisclosureBasis, "meeting " + Quote(meeting->id) +
-                                                  " is not a support_meeting (Art. 106-6)");
+          return Reject(kRuleDisclosureBasis,
+                        "meeting " + Quote(meeting->id) + " is not a support_meeting (Art. 106-6)");
         }
         if (meeting->concluded()) {
           return Reject(kRuleMeetingScope, "meeting " + Quote(meeting->id) + " has concluded");
@@ -320,8 +322,8 @@ class Decider {
     const uint64_t seq = s_.version + 1;
     const MemberState* self = m.FindMember(a.discloser_staff);
     if (self == nullptr || !self->EligibleFor(seq)) {
-      return Reject(kRuleMeetingScope, "the discloser is not a member of meeting " +
-                                           Quote(m.id) + " who acknowledged confidentiality");
+      return Reject(kRuleMeetingScope, "the discloser is not a member of meeting " + Quote(m.id) +
+                                           " who acknowledged confidentiality");
     }
     if (a.recipients.empty()) {
       for (const MemberState& ms : m.members) {
@@ -337,8 +339,10 @@ class Decider {
     }
     for (const Recipient& r : a.recipients) {
       if (!r.staff.has_value()) {
-        return Reject(kRuleMeetingScope, "a meeting disclosure goes to named members, not to "
-                                         "agency " + Quote(r.agency));
+        return Reject(kRuleMeetingScope,
+                      "a meeting disclosure goes to named members, not to "
+                      "agency " +
+                          Quote(r.agency));
       }
       const MemberState* ms = m.FindMember(*r.staff);
       if (ms == nullptr || ms->member.agency != r.agency) {
@@ -372,7 +376,8 @@ class Decider {
       if (!acknowledged(r)) {
         return Reject(kRuleMeetingScope, Quote(r.agency) +
                                              " did not take part, under confidentiality, in "
-                                             "meeting " + Quote(m.id));
+                                             "meeting " +
+                                             Quote(m.id));
       }
     }
     return std::nullopt;
@@ -487,8 +492,13 @@ class Decider {
       out.basis.reset();
       return Accept(std::move(out));
     }
-    DisclosureAttempt a{x.subject, x.from_agency, c_.actor.staff, x.kinds_passed,
-                        Purpose::kReferral, x.basis, {Recipient{x.to_agency, std::nullopt}}};
+    DisclosureAttempt a{x.subject,
+                        x.from_agency,
+                        c_.actor.staff,
+                        x.kinds_passed,
+                        Purpose::kReferral,
+                        x.basis,
+                        {Recipient{x.to_agency, std::nullopt}}};
     KASANE_RETURN_IF_ERROR(ValidAttempt(a));
     if (auto r = CheckDisclosure(a)) return RefusedDisclosure(a, std::move(*r));
     return Accept(x);
@@ -597,8 +607,8 @@ class Decider {
     return Accept(x);
   }
   Result<Decision> Handle(const DisclosureMade& x) const {
-    DisclosureAttempt a{x.subject, x.discloser_agency, x.discloser_staff, x.kinds,
-                        x.purpose, x.basis,           x.recipients};
+    DisclosureAttempt a{x.subject, x.discloser_agency, x.discloser_staff, x.kinds, x.purpose,
+                        x.basis,   x.recipients};
     KASANE_RETURN_IF_ERROR(ValidAttempt(a));
     const bool in_meeting = x.basis.meeting.has_value() && x.basis.kind != BasisKind::kUrgentCase;
     if (a.recipients.empty() && !in_meeting) {
@@ -646,7 +656,8 @@ class Decider {
     KASANE_RETURN_IF_ERROR(CheckId("meeting id", x.meeting));
     KASANE_RETURN_IF_ERROR(KnownMember(x.subject));
     KASANE_RETURN_IF_ERROR(ValidBody(x.body));
-    if (p->status != PlanStatus::kApproved) return Refuse(kRuleState, "only a running plan changes");
+    if (p->status != PlanStatus::kApproved)
+      return Refuse(kRuleState, "only a running plan changes");
     if (x.version != p->version + 1) return Refuse(kRuleState, "a revision is the next version");
     if (auto r = CheckPlanMeeting(x.meeting, MeetingPurpose::kPlanChange)) return Refuse(*r);
     PlanRevised out = x;

@@ -46,14 +46,15 @@
 namespace kasane::domain {
 
 // Stable rule identifiers carried by Rejection::rule and DisclosureRefused::rule.
-inline constexpr std::string_view kRuleImmutable = "immutable";             // rule 1
-inline constexpr std::string_view kRuleDisclosureBasis = "disclosure_basis";  // rule 2
+inline constexpr std::string_view kRuleImmutable = "immutable";                  // rule 1
+inline constexpr std::string_view kRuleDisclosureBasis = "disclosure_basis";     // rule 2
 inline constexpr std::string_view kRuleBasisNotAccepted = "basis_not_accepted";  // settings
-inline constexpr std::string_view kRuleConsentScope = "consent_scope";  // rule 3
-inline constexpr std::string_view kRuleMeetingScope = "meeting_scope";  // rule 4
-inline constexpr std::string_view kRuleTaxConsent = "tax_consent";      // rule 5
-inline constexpr std::string_view kRulePlanMeeting = "plan_meeting";    // rule 6
-inline constexpr std::string_view kRuleMeetingConsent = "meeting_consent";  // 重層的支援会議 needs consent
+inline constexpr std::string_view kRuleConsentScope = "consent_scope";           // rule 3
+inline constexpr std::string_view kRuleMeetingScope = "meeting_scope";           // rule 4
+inline constexpr std::string_view kRuleTaxConsent = "tax_consent";               // rule 5
+inline constexpr std::string_view kRulePlanMeeting = "plan_meeting";             // rule 6
+inline constexpr std::string_view kRuleMeetingConsent =
+    "meeting_consent";  // 重層的支援会議 needs consent
 inline constexpr std::string_view kRuleUsageSuspension = "usage_suspension";  // 利用停止
 inline constexpr std::string_view kRuleErased = "erased";                     // rule 9
 inline constexpr std::string_view kRuleActor = "actor";  // not an active registered staff member

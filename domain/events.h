@@ -144,8 +144,8 @@ struct PlanBody {
   friend bool operator==(const PlanBody&, const PlanBody&) = default;
 };
 
-#define KASANE_PAYLOAD_(Name, type_string)                                  \
-  static constexpr std::string_view kType = type_string;                   \
+#define KASANE_PAYLOAD_(Name, type_string)               \
+  static constexpr std::string_view kType = type_string; \
   friend bool operator==(const Name&, const Name&) = default
 
 // ---------------------------------------------------------------------------------------------
@@ -451,7 +451,8 @@ struct MeetingConcluded {
   std::string support_direction;       // 支援方針: personal, of subject
   std::vector<std::string> decisions;  // 決定事項: personal, of subject
   std::string minutes;                 // 議事録: personal, of subject
-  bool urgent_case = false;  // 支援会議 only: decided that this is an urgent case (緊急性がある事案)
+  bool urgent_case =
+      false;  // 支援会議 only: decided that this is an urgent case (緊急性がある事案)
   template <typename S, typename V>
   static void Describe(S& s, V& v) {
     v.Field("meeting", s.meeting);

@@ -54,7 +54,7 @@ using ConsentId = Id<ConsentIdTag>;    // one recorded consent (本人同意)
 using MeetingId = Id<MeetingIdTag>;    // one 支援会議 or 重層的支援会議
 using ReferralId = Id<ReferralIdTag>;  // one referral (つなぎ)
 using PlanId = Id<PlanIdTag>;          // a support plan (支援プラン); versions share the id
-using RequestId = Id<RequestIdTag>;    // an APPI rights request (開示請求, 訂正請求, 利用停止請求)
+using RequestId = Id<RequestIdTag>;  // an APPI rights request (開示請求, 訂正請求, 利用停止請求)
 
 template <typename T>
 inline constexpr bool kIsId = false;

@@ -65,7 +65,9 @@ struct EnumTraits<InformationKind> {
 std::vector<InformationKind> AllKinds();
 
 inline std::string_view KindName(InformationKind k) { return EnumName(k); }
-inline Result<InformationKind> ParseKind(std::string_view s) { return ParseEnum<InformationKind>(s); }
+inline Result<InformationKind> ParseKind(std::string_view s) {
+  return ParseEnum<InformationKind>(s);
+}
 
 // A set of kinds. Iteration (Kinds()) is in declaration order, so encodings are canonical.
 class KindSet {

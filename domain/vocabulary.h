@@ -275,9 +275,9 @@ struct EnumTraits<ConsentDecision> {
 
 // 利用目的: what shared information may be used for.
 enum class Purpose : uint8_t {
-  kAssessment,            // アセスメント
-  kReferral,              // つなぎ
-  kSupportPlanning,       // 支援プランの作成・変更 (and the 重層的支援会議 deciding it)
+  kAssessment,       // アセスメント
+  kReferral,         // つなぎ
+  kSupportPlanning,  // 支援プランの作成・変更 (and the 重層的支援会議 deciding it)
   kSupportDelivery,       // 支援の実施
   kMonitoring,            // モニタリング・評価
   kParticipationSupport,  // 参加支援

@@ -24,7 +24,9 @@ struct DescribeProbe {
 };
 
 template <typename T>
-concept Describable = requires(T& t, DescribeProbe& v) { T::Describe(t, v); };
+concept Describable = requires(T& t, DescribeProbe& v) {
+  T::Describe(t, v);
+};
 
 template <typename T>
 inline constexpr bool kIsOptional = false;

@@ -20,10 +20,10 @@ class DecideTest : public ::testing::Test {
  protected:
   void SetUp() override {
     w.OpenCase("st-cm", {{"p-father", Relation::kSelf}, {"p-son", Relation::kChild}});
-    consent = World::ConsentFor(
-        "cn-1", "p-father", {"ag-takikan", "ag-hospital", "ag-homehelp", "ag-kyotaku"},
-        Kinds({K::kIdentity, K::kHealth, K::kCare, K::kHousehold, K::kPlan, K::kNotes,
-               K::kAssessment}));
+    consent = World::ConsentFor("cn-1", "p-father",
+                                {"ag-takikan", "ag-hospital", "ag-homehelp", "ag-kyotaku"},
+                                Kinds({K::kIdentity, K::kHealth, K::kCare, K::kHousehold, K::kPlan,
+                                       K::kNotes, K::kAssessment}));
     w.Must("st-cm", consent);
   }
 
@@ -98,9 +98,15 @@ TEST_F(DecideTest, DisclosureWithoutBasisIsRefusedAndTheRefusalIsRecorded) {
 }
 
 TEST_F(DecideTest, DisclosureWithAMissingBasisIsRefused) {
-  ReferralMade r{ReferralId("r-1"), AgencyId("ag-kyotaku"), AgencyId("ag-takikan"),
-                 ProgrammePart::kMultiAgencyCoordination, HandoffMoment::kReferralToCoordination,
-                 PersonId("p-father"), "複合課題", Kinds({K::kCare}), std::nullopt};
+  ReferralMade r{ReferralId("r-1"),
+                 AgencyId("ag-kyotaku"),
+                 AgencyId("ag-takikan"),
+                 ProgrammePart::kMultiAgencyCoordination,
+                 HandoffMoment::kReferralToCoordination,
+                 PersonId("p-father"),
+                 "複合課題",
+                 Kinds({K::kCare}),
+                 std::nullopt};
   Decision d = w.MustRefuse("st-cm", r, kRuleDisclosureBasis);
   ASSERT_EQ(d.events.size(), 1u);
   EXPECT_EQ(TypeOf(d.events[0].payload), "disclosure.refused");
@@ -108,9 +114,10 @@ TEST_F(DecideTest, DisclosureWithAMissingBasisIsRefused) {
 }
 
 TEST_F(DecideTest, DisclosureNamingAMeetingNotHeldIsRefused) {
-  w.MustRefuse("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
-                                      World::BySupportMeeting("m-none")),
-               kRuleDisclosureBasis);
+  w.MustRefuse(
+      "st-water",
+      w.Disclose("st-water", "p-father", Kinds({K::kFinance}), World::BySupportMeeting("m-none")),
+      kRuleDisclosureBasis);
 }
 
 TEST_F(DecideTest, DisclosureUnderConsentIsRecordedWithItsBasis) {
@@ -122,9 +129,15 @@ TEST_F(DecideTest, DisclosureUnderConsentIsRecordedWithItsBasis) {
 }
 
 TEST_F(DecideTest, ReferralPassingInformationUnderConsentIsAllowed) {
-  ReferralMade r{ReferralId("r-1"), AgencyId("ag-kyotaku"), AgencyId("ag-takikan"),
-                 ProgrammePart::kMultiAgencyCoordination, HandoffMoment::kReferralToCoordination,
-                 PersonId("p-father"), "複合課題", Kinds({K::kCare}), World::ByConsent("cn-1")};
+  ReferralMade r{ReferralId("r-1"),
+                 AgencyId("ag-kyotaku"),
+                 AgencyId("ag-takikan"),
+                 ProgrammePart::kMultiAgencyCoordination,
+                 HandoffMoment::kReferralToCoordination,
+                 PersonId("p-father"),
+                 "複合課題",
+                 Kinds({K::kCare}),
+                 World::ByConsent("cn-1")};
   w.Must("st-cm", r);
   ASSERT_EQ(w.state.disclosures.size(), 1u);
   EXPECT_EQ(w.state.referrals.at(ReferralId("r-1")).status, ReferralStatus::kPending);
@@ -142,8 +155,9 @@ TEST_F(DecideTest, UrgentCaseBasisWithoutAnUrgentDecisionIsRefused) {
   w.Must("st-minsei", World::Ack("m-1", w, "st-minsei"));
   w.Must("st-water", World::Ack("m-1", w, "st-water"));
   w.Must("st-sec", w.Conclude("m-1", /*urgent=*/false));
-  w.MustRefuse("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
-                                      World::ByUrgentCase("m-1"), {World::To("ag-minsei")}),
+  w.MustRefuse("st-water",
+               w.Disclose("st-water", "p-father", Kinds({K::kFinance}), World::ByUrgentCase("m-1"),
+                          {World::To("ag-minsei")}),
                kRuleDisclosureBasis);
 }
 
@@ -155,8 +169,9 @@ TEST_F(DecideTest, UrgentCaseDecidedInASupportMeetingIsABasisForItsMembers) {
   w.Must("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
                                 World::ByUrgentCase("m-1"), {World::To("ag-minsei")}));
   // An agency that was not in the meeting is still outside the basis.
-  w.MustRefuse("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
-                                      World::ByUrgentCase("m-1"), {World::To("ag-school")}),
+  w.MustRefuse("st-water",
+               w.Disclose("st-water", "p-father", Kinds({K::kFinance}), World::ByUrgentCase("m-1"),
+                          {World::To("ag-school")}),
                kRuleMeetingScope);
 }
 
@@ -166,8 +181,9 @@ TEST_F(DecideTest, BasisTheMunicipalityDoesNotAcceptIsRefused) {
   w.Must("st-minsei", World::Ack("m-1", w, "st-minsei"));
   w.Must("st-water", World::Ack("m-1", w, "st-water"));
   w.Must("st-sec", w.Conclude("m-1", /*urgent=*/true));
-  w.MustRefuse("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
-                                      World::ByUrgentCase("m-1"), {World::To("ag-minsei")}),
+  w.MustRefuse("st-water",
+               w.Disclose("st-water", "p-father", Kinds({K::kFinance}), World::ByUrgentCase("m-1"),
+                          {World::To("ag-minsei")}),
                kRuleBasisNotAccepted);
   w.Must("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kCare}), World::ByConsent("cn-1"),
                              {World::To("ag-hospital")}));
@@ -177,20 +193,22 @@ TEST_F(DecideTest, BasisTheMunicipalityDoesNotAcceptIsRefused) {
 // Rule 3: consent scope and consent in force at that moment.
 
 TEST_F(DecideTest, DisclosureInsideTheConsentScopeIsAllowed) {
-  w.Must("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kCare, K::kHealth}),
-                             World::ByConsent("cn-1"),
-                             {World::To("ag-hospital"), World::To("ag-homehelp")}));
+  w.Must("st-cm",
+         w.Disclose("st-cm", "p-father", Kinds({K::kCare, K::kHealth}), World::ByConsent("cn-1"),
+                    {World::To("ag-hospital"), World::To("ag-homehelp")}));
 }
 
 TEST_F(DecideTest, DisclosureToAnAgencyTheConsentDoesNotNameIsRefused) {
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kCare}),
-                                   World::ByConsent("cn-1"), {World::To("ag-hellowork")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-father", Kinds({K::kCare}), World::ByConsent("cn-1"),
+                          {World::To("ag-hellowork")}),
                kRuleConsentScope);
 }
 
 TEST_F(DecideTest, DisclosureOfAKindTheConsentDoesNotNameIsRefused) {
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kFinance}),
-                                   World::ByConsent("cn-1"), {World::To("ag-hospital")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-father", Kinds({K::kFinance}), World::ByConsent("cn-1"),
+                          {World::To("ag-hospital")}),
                kRuleConsentScope);
 }
 
@@ -206,8 +224,9 @@ TEST_F(DecideTest, DisclosureForAPurposeTheConsentDoesNotNameIsRefused) {
 }
 
 TEST_F(DecideTest, ConsentOfAnotherPersonIsNoBasis) {
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-son", Kinds({K::kCare}), World::ByConsent("cn-1"),
-                                   {World::To("ag-hospital")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-son", Kinds({K::kCare}), World::ByConsent("cn-1"),
+                          {World::To("ag-hospital")}),
                kRuleConsentScope);
 }
 
@@ -216,8 +235,9 @@ TEST_F(DecideTest, DisclosureAfterConsentWithdrawalIsRefusedAndEarlierOnesRemain
                              {World::To("ag-hospital")}));
   DomainEvent earlier = w.log.back();
   w.Must("st-cm", ConsentWithdrawn{ConsentId("cn-1"), PersonId("p-father"), "撤回"});
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kCare}),
-                                   World::ByConsent("cn-1"), {World::To("ag-hospital")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-father", Kinds({K::kCare}), World::ByConsent("cn-1"),
+                          {World::To("ag-hospital")}),
                kRuleConsentScope);
   ASSERT_EQ(w.state.disclosures.size(), 1u);
   EXPECT_EQ(w.state.disclosures[0].event, earlier.id);
@@ -245,8 +265,9 @@ TEST_F(DecideTest, DenyingConsentIsNoBasis) {
   ConsentRecorded c = World::ConsentFor("cn-2", "p-son", {"ag-hospital"}, Kinds({K::kHealth}));
   c.decision = ConsentDecision::kDeny;
   w.Must("st-cm", c);
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-son", Kinds({K::kHealth}),
-                                   World::ByConsent("cn-2"), {World::To("ag-hospital")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-son", Kinds({K::kHealth}), World::ByConsent("cn-2"),
+                          {World::To("ag-hospital")}),
                kRuleConsentScope);
 }
 
@@ -291,9 +312,10 @@ TEST_F(DecideTest, MeetingDisclosureGoesOnlyToMembersWhoAcknowledged) {
 TEST_F(DecideTest, DiscloserWhoHasNotAcknowledgedMayNotDisclose) {
   ConveneSupportMeeting("m-1", {"st-minsei", "st-water"});
   w.Must("st-minsei", World::Ack("m-1", w, "st-minsei"));
-  w.MustRefuse("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
-                                      World::BySupportMeeting("m-1")),
-               kRuleMeetingScope);
+  w.MustRefuse(
+      "st-water",
+      w.Disclose("st-water", "p-father", Kinds({K::kFinance}), World::BySupportMeeting("m-1")),
+      kRuleMeetingScope);
 }
 
 TEST_F(DecideTest, NonMemberCannotBeNamedAsRecipient) {
@@ -348,9 +370,10 @@ TEST_F(DecideTest, DisclosureAfterTheMeetingConcludedIsRefused) {
   w.Must("st-minsei", World::Ack("m-1", w, "st-minsei"));
   w.Must("st-water", World::Ack("m-1", w, "st-water"));
   w.Must("st-sec", w.Conclude("m-1"));
-  w.MustRefuse("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
-                                      World::BySupportMeeting("m-1")),
-               kRuleMeetingScope);
+  w.MustRefuse(
+      "st-water",
+      w.Disclose("st-water", "p-father", Kinds({K::kFinance}), World::BySupportMeeting("m-1")),
+      kRuleMeetingScope);
 }
 
 TEST_F(DecideTest, MembersAcknowledgeConfidentialityOnlyForThemselves) {
@@ -367,9 +390,9 @@ TEST_F(DecideTest, DisclosureOfTaxInfoWithoutConsentIsRefused) {
   ConveneSupportMeeting("m-1", {"st-minsei", "st-tax"});
   w.Must("st-minsei", World::Ack("m-1", w, "st-minsei"));
   w.Must("st-tax", World::Ack("m-1", w, "st-tax"));
-  Decision d = w.MustRefuse("st-tax", w.Disclose("st-tax", "p-father", Kinds({K::kTax}),
-                                                 World::BySupportMeeting("m-1")),
-                            kRuleTaxConsent);
+  Decision d = w.MustRefuse(
+      "st-tax", w.Disclose("st-tax", "p-father", Kinds({K::kTax}), World::BySupportMeeting("m-1")),
+      kRuleTaxConsent);
   EXPECT_EQ(d.events.size(), 1u);
   ASSERT_FALSE(w.state.refusals.empty());
   EXPECT_EQ(w.state.refusals.back().rule, kRuleTaxConsent);
@@ -380,16 +403,17 @@ TEST_F(DecideTest, TaxInfoUnderConsentNamingTaxIsAllowedEvenInASupportMeeting) {
   ConveneSupportMeeting("m-1", {"st-minsei", "st-tax"});
   w.Must("st-minsei", World::Ack("m-1", w, "st-minsei"));
   w.Must("st-tax", World::Ack("m-1", w, "st-tax"));
-  w.Must("st-tax", w.Disclose("st-tax", "p-father", Kinds({K::kTax}),
-                              World::BySupportMeeting("m-1")));
+  w.Must("st-tax",
+         w.Disclose("st-tax", "p-father", Kinds({K::kTax}), World::BySupportMeeting("m-1")));
 }
 
 TEST_F(DecideTest, ConsentThatDoesNotNameTaxDoesNotCoverTax) {
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kTax}),
-                                   World::ByConsent("cn-1"), {World::To("ag-hospital")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-father", Kinds({K::kTax}), World::ByConsent("cn-1"),
+                          {World::To("ag-hospital")}),
                kRuleTaxConsent);
-  ConsentRecorded with_tax = World::ConsentFor("cn-2", "p-father", {"ag-hospital"},
-                                               Kinds({K::kTax, K::kFinance}));
+  ConsentRecorded with_tax =
+      World::ConsentFor("cn-2", "p-father", {"ag-hospital"}, Kinds({K::kTax, K::kFinance}));
   w.Must("st-cm", with_tax);
   w.Must("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kTax}), World::ByConsent("cn-2"),
                              {World::To("ag-hospital")}));
@@ -399,13 +423,15 @@ TEST_F(DecideTest, WhatTheTaxDivisionDisclosesCountsAsTaxWhateverKindItNames) {
   ConveneSupportMeeting("m-1", {"st-minsei", "st-tax"});
   w.Must("st-minsei", World::Ack("m-1", w, "st-minsei"));
   w.Must("st-tax", World::Ack("m-1", w, "st-tax"));
-  w.MustRefuse("st-tax", w.Disclose("st-tax", "p-father", Kinds({K::kFinance}),
-                                    World::BySupportMeeting("m-1")),
-               kRuleTaxConsent);
+  w.MustRefuse(
+      "st-tax",
+      w.Disclose("st-tax", "p-father", Kinds({K::kFinance}), World::BySupportMeeting("m-1")),
+      kRuleTaxConsent);
   // The water division's arrears are not tax information.
-  w.MustRefuse("st-water", w.Disclose("st-water", "p-father", Kinds({K::kFinance}),
-                                      World::BySupportMeeting("m-1")),
-               kRuleMeetingScope);  // (not a member: refused for rule 4, not rule 5)
+  w.MustRefuse(
+      "st-water",
+      w.Disclose("st-water", "p-father", Kinds({K::kFinance}), World::BySupportMeeting("m-1")),
+      kRuleMeetingScope);  // (not a member: refused for rule 4, not rule 5)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -519,8 +545,9 @@ TEST_F(DecideTest, DisclosureAfterUsageSuspensionIsRefused) {
                              {World::To("ag-hospital")}));
   w.MustRefuse("st-cm", UsageSuspensionApplied{RequestId("rq-1"), PersonId("p-father")}, kRuleRole);
   w.Must("st-sec", UsageSuspensionApplied{RequestId("rq-1"), PersonId("p-father")});
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kCare}),
-                                   World::ByConsent("cn-1"), {World::To("ag-hospital")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-father", Kinds({K::kCare}), World::ByConsent("cn-1"),
+                          {World::To("ag-hospital")}),
                kRuleUsageSuspension);
   ASSERT_FALSE(w.state.refusals.empty());
   EXPECT_EQ(w.state.refusals.back().rule, kRuleUsageSuspension);
@@ -540,8 +567,9 @@ TEST_F(DecideTest, UsageSuspensionOfOnePersonLeavesTheOthersDisclosable) {
 TEST_F(DecideTest, DisclosureOfAnErasedPersonIsRefused) {
   w.MustRefuse("st-cm", PersonErased{PersonId("p-father"), "保存期間満了"}, kRuleRole);
   w.Must("st-sec", PersonErased{PersonId("p-father"), "保存期間満了"});
-  w.MustRefuse("st-cm", w.Disclose("st-cm", "p-father", Kinds({K::kCare}),
-                                   World::ByConsent("cn-1"), {World::To("ag-hospital")}),
+  w.MustRefuse("st-cm",
+               w.Disclose("st-cm", "p-father", Kinds({K::kCare}), World::ByConsent("cn-1"),
+                          {World::To("ag-hospital")}),
                kRuleErased);
   w.MustRefuse("st-cm", AssessmentRecorded{PersonId("p-father"), Kinds({K::kCare}), "内容"},
                kRuleErased);
@@ -556,15 +584,16 @@ TEST_F(DecideTest, ErasureOfOnePersonLeavesTheOthersRecordable) {
 // Who may record what.
 
 TEST_F(DecideTest, AuditorsAndAppsRecordNothing) {
-  Decision d = w.MustRefuse("st-audit", OutreachRecorded{PersonId("p-son"),
-                                                         OutreachActivity::kPreparation, "x"},
-                            kRuleRole);
+  Decision d = w.MustRefuse(
+      "st-audit", OutreachRecorded{PersonId("p-son"), OutreachActivity::kPreparation, "x"},
+      kRuleRole);
   ASSERT_TRUE(d.rejection.has_value());
   EXPECT_EQ(RejectionStatus(*d.rejection).code(), StatusCode::kPermissionDenied);
 }
 
 TEST_F(DecideTest, UnregisteredOrDeactivatedStaffAreRefused) {
-  w.MustRefuse("st-nobody", OutreachRecorded{PersonId("p-son"), OutreachActivity::kPreparation, "x"},
+  w.MustRefuse("st-nobody",
+               OutreachRecorded{PersonId("p-son"), OutreachActivity::kPreparation, "x"},
                kRuleActor);
   DecisionContext ctx{w.now, w.directory, w.settings};
   Command deact{EventId::FromNumber(50'000), w.ActorOf("st-sec"), w.now,
@@ -631,8 +660,8 @@ TEST_F(DecideTest, ReplayedCommandIdIsReportedAsAlreadyRecorded) {
 }
 
 TEST_F(DecideTest, IdentifiersCannotCarryNames) {
-  EXPECT_EQ(w.Try("st-cm", World::ConsentFor("同意 山田", "p-father", {"ag-hospital"},
-                                             Kinds({K::kHealth})))
+  EXPECT_EQ(w.Try("st-cm",
+                  World::ConsentFor("同意 山田", "p-father", {"ag-hospital"}, Kinds({K::kHealth})))
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);

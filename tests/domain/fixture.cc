@@ -128,7 +128,8 @@ DomainEvent World::OpenCase(const std::string& intake_staff,
   o.fields = {Field::kElderlyCare};
   o.main_person = PersonId(members.front().first);
   for (auto& [id, rel] : members) {
-    o.members.push_back(HouseholdMember{PersonId(id), rel, PersonProfile{"氏名 " + id, "", "", "", ""}});
+    o.members.push_back(
+        HouseholdMember{PersonId(id), rel, PersonProfile{"氏名 " + id, "", "", "", ""}});
   }
   o.summary = "相談内容";
   return Must(intake_staff, o);
@@ -183,9 +184,8 @@ MeetingConcluded World::Conclude(const std::string& meeting, bool urgent) const 
   return c;
 }
 
-DisclosureMade World::Disclose(const std::string& staff, const std::string& subject,
-                               KindSet kinds, DisclosureBasis basis,
-                               std::vector<Recipient> recipients) const {
+DisclosureMade World::Disclose(const std::string& staff, const std::string& subject, KindSet kinds,
+                               DisclosureBasis basis, std::vector<Recipient> recipients) const {
   Actor a = ActorOf(staff);
   DisclosureMade d;
   d.subject = PersonId(subject);

@@ -72,8 +72,7 @@ class World {
   DisclosureMade Disclose(const std::string& staff, const std::string& subject, KindSet kinds,
                           DisclosureBasis basis, std::vector<Recipient> recipients = {}) const;
   static DisclosureBasis ByConsent(const std::string& consent);
-  static DisclosureBasis ByConsentInMeeting(const std::string& consent,
-                                            const std::string& meeting);
+  static DisclosureBasis ByConsentInMeeting(const std::string& consent, const std::string& meeting);
   static DisclosureBasis BySupportMeeting(const std::string& meeting);
   static DisclosureBasis ByUrgentCase(const std::string& meeting);
   static Recipient To(const std::string& agency) { return Recipient{AgencyId(agency), {}}; }
