@@ -193,7 +193,10 @@ class EventLog::Impl final : public NodeReader {
       stopping_ = true;
     }
     queue_cv_.notify_all();
-    if (writer_.joinable()) writer_.join();
+    queue_cv_.notify_all();
+    if (sequencer_.joinable()) sequencer_.join();
+    commit_cv_.notify_all();
+    if (committer_.joinable()) committer_.join();
     for (auto* h : handles_) {
       if (db_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     }
@@ -285,23 +288,32 @@ class EventLog::Impl final : public NodeReader {
     KASANE_RETURN_IF_ERROR(
         FromRocks(db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kMetaHead, &head_bytes),
                   "reading the head"));
-    KASANE_ASSIGN_OR_RETURN(writer_head_, HeadRecord::Decode(head_bytes));
-    KASANE_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::Load(*this, writer_head_.size));
-    if (frontier_.Root() != writer_head_.root) {
+    KASANE_ASSIGN_OR_RETURN(seq_head_, HeadRecord::Decode(head_bytes));
+    KASANE_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::Load(*this, seq_head_.size));
+    if (frontier_.Root() != seq_head_.root) {
       return DataLoss("the stored Merkle nodes do not match the stored head; run kasane verify");
     }
-    committed_size_ = writer_head_.size;
-    committed_root_ = writer_head_.root;
-    writer_ = std::thread([this] { WriterLoop(); });
+    committed_size_ = seq_head_.size;
+    committed_root_ = seq_head_.root;
+    sequencer_ = std::thread([this] { SequencerLoop(); });
+    committer_ = std::thread([this] { CommitterLoop(); });
     return Status::Ok();
   }
 
-  // NodeReader over the merkle column family.
+  // NodeReader over the merkle column family. Leaves (level 0) are not stored: a leaf hash is
+  // recomputed from its event, which is the leaf.
   Result<Hash> GetNode(uint32_t level, uint64_t index) const override {
     return GetNodeAt(rocksdb::ReadOptions(), level, index);
   }
 
   Result<Hash> GetNodeAt(const rocksdb::ReadOptions& ro, uint32_t level, uint64_t index) const {
+    if (level == 0) {
+      std::string bytes;
+      rocksdb::Status s = db_->Get(ro, handles_[kEvents], U64Key(index), &bytes);
+      if (s.IsNotFound()) return DataLoss("event " + std::to_string(index) + " is missing");
+      KASANE_RETURN_IF_ERROR(FromRocks(s, "reading an event"));
+      return HashLeaf(AsBytes(bytes));
+    }
     std::string v;
     rocksdb::Status s = db_->Get(ro, handles_[kMerkle], MerkleKey(level, index), &v);
     if (s.IsNotFound()) {
@@ -401,29 +413,67 @@ class EventLog::Impl final : public NodeReader {
     KASANE_ASSIGN_OR_RETURN(StreamInfo info, LookupStream(ro, stream));
     std::vector<RecordedEvent> out;
     if (limit == 0) return out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kStreamIndex]));
     if (direction == Direction::kForward) {
-      for (Version v = from; v <= info.head_version && out.size() < limit; ++v) {
-        KASANE_ASSIGN_OR_RETURN(RecordedEvent e, ReadStreamEvent(ro, info.id, v));
-        out.push_back(std::move(e));
+      Version v = from;
+      while (v <= info.head_version && out.size() < limit) {
+        KASANE_ASSIGN_OR_RETURN(StreamRun run, RunContaining(*it, info.id, v));
+        for (; v < run.first_version + run.count && v <= info.head_version && out.size() < limit;
+             ++v) {
+          KASANE_ASSIGN_OR_RETURN(RecordedEvent e,
+                                  ReadAtWith(ro, run.first_position + (v - run.first_version)));
+          out.push_back(std::move(e));
+        }
       }
     } else {
       if (from > info.head_version) from = info.head_version;
-      for (uint64_t v = from + 1; v-- > 0 && out.size() < limit;) {
-        KASANE_ASSIGN_OR_RETURN(RecordedEvent e, ReadStreamEvent(ro, info.id, v));
-        out.push_back(std::move(e));
+      uint64_t next = from + 1;  // one past the next version to read
+      while (next > 0 && out.size() < limit) {
+        KASANE_ASSIGN_OR_RETURN(StreamRun run, RunContaining(*it, info.id, next - 1));
+        for (; next > run.first_version && out.size() < limit; --next) {
+          KASANE_ASSIGN_OR_RETURN(
+              RecordedEvent e, ReadAtWith(ro, run.first_position + (next - 1 - run.first_version)));
+          out.push_back(std::move(e));
+        }
       }
     }
+    KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "reading the stream index"));
     return out;
   }
 
-  Result<RecordedEvent> ReadStreamEvent(const rocksdb::ReadOptions& ro, uint64_t stream_id,
-                                        Version v) const {
-    std::string pos;
-    rocksdb::Status s = db_->Get(ro, handles_[kStreamIndex], StreamIndexKey(stream_id, v), &pos);
-    if (s.IsNotFound()) return DataLoss("stream index misses version " + std::to_string(v));
-    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading the stream index"));
-    if (pos.size() != 8) return DataLoss("stream index entry is not 8 bytes");
-    return ReadAtWith(ro, GetU64(pos));
+  // One stream_index entry: versions [first_version, first_version + count) of a stream are at
+  // positions [first_position, first_position + count). Each append writes one run.
+  struct StreamRun {
+    Version first_version = 0;
+    Position first_position = 0;
+    uint64_t count = 0;
+  };
+
+  static std::string StreamRunValue(Position first_position, uint64_t count) {
+    std::string v;
+    v.reserve(16);
+    PutU64(&v, first_position);
+    PutU64(&v, count);
+    return v;
+  }
+
+  // The run of `stream_id` that holds `version`; kDataLoss if the index has none.
+  static Result<StreamRun> RunContaining(rocksdb::Iterator& it, uint64_t stream_id, Version version) {
+    it.SeekForPrev(StreamIndexKey(stream_id, version));
+    if (!it.Valid()) {
+      KASANE_RETURN_IF_ERROR(FromRocks(it.status(), "reading the stream index"));
+      return DataLoss("the stream index misses version " + std::to_string(version));
+    }
+    std::string_view key = it.key().ToStringView();
+    std::string_view value = it.value().ToStringView();
+    if (key.size() != 16 || value.size() != 16 || GetU64(key) != stream_id) {
+      return DataLoss("the stream index misses version " + std::to_string(version));
+    }
+    StreamRun run{GetU64(key, 8), GetU64(value), GetU64(value, 8)};
+    if (version >= run.first_version + run.count) {
+      return DataLoss("the stream index misses version " + std::to_string(version));
+    }
+    return run;
   }
 
   Result<StreamHead> GetStreamHead(const std::string& stream) const {
@@ -511,12 +561,33 @@ class EventLog::Impl final : public NodeReader {
     std::promise<Result<AppendResult>> promise;
   };
 
-  // An event accepted earlier in the batch being built, for idempotent retries within one batch.
-  struct BatchEvent {
+  // An event sequenced but perhaps not committed yet, so that a retry arriving before the commit
+  // is still recognised. Content is compared through the leaf hash (the canonical encoding).
+  struct PendingEvent {
     std::string stream;
     Version version;
     Position position;
-    const NewEvent* event;
+    UnixNanos recorded_at;
+    Hash leaf;
+  };
+  using PendingIds = std::unordered_map<EventId, PendingEvent, EventIdHash>;
+
+  // Appends sequenced together and committed with one synced WriteBatch.
+  struct Batch {
+    rocksdb::WriteBatch wb;
+    std::vector<std::unique_ptr<Request>> requests;
+    std::vector<Result<AppendResult>> outcomes;
+    std::unordered_map<std::string, StreamInfo> touched;
+    PendingIds ids;
+    uint64_t first_size = 0;  // tree size before this batch
+    HeadRecord head;          // tree head after this batch, set by Seal
+    bool empty() const { return requests.empty(); }
+  };
+
+  // An id already sequenced: committed (pending == nullptr) or in a batch not yet committed.
+  struct KnownId {
+    Position position;
+    const PendingEvent* pending;
   };
 
   static rocksdb::WriteOptions SyncWrite() {
@@ -560,30 +631,126 @@ class EventLog::Impl final : public NodeReader {
     return Status::Ok();
   }
 
-  void WriterLoop() {
-    std::vector<std::unique_ptr<Request>> batch;
+  // The append path is a two-stage pipeline. The sequencer thread checks expectations and
+  // idempotency, assigns versions and positions, encodes, hashes and extends the Merkle tree,
+  // building batch N+1 while the committer thread makes batch N durable (one WriteBatch,
+  // sync=true) and answers its callers. Only after that commit are callers answered. A failed
+  // commit stops the log: the batch sequenced on top of it is failed too, never written.
+  void SequencerLoop() {
+    auto cur = NewBatch();
+    std::deque<std::unique_ptr<Request>> taken;
     while (true) {
+      bool committer_free;
       {
         std::unique_lock<std::mutex> lock(queue_mu_);
-        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty() && stopping_) break;
-        batch.clear();
-        while (!queue_.empty()) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
+        queue_cv_.wait(lock, [&] {
+          return !queue_.empty() || (!cur->empty() && !committing_) ||
+                 (stopping_ && cur->empty() && !committing_);
+        });
+        committer_free = !committing_;
+        if (committer_free && cur->empty() && queue_.empty() && stopping_) {
+          sequencer_done_ = true;
+          break;
+        }
+        taken.swap(queue_);
+      }
+      // Once the committer is free, every batch handed to it is in the database.
+      if (committer_free) inflight_ids_.clear();
+      for (auto& r : taken) Sequence(*cur, std::move(r));
+      taken.clear();
+      if (committer_free && !cur->empty()) {
+        Seal(*cur);
+        inflight_ids_ = std::move(cur->ids);
+        {
+          std::lock_guard<std::mutex> lock(queue_mu_);
+          committing_ = true;
+          handoff_ = std::move(cur);
+        }
+        commit_cv_.notify_one();
+        cur = NewBatch();
+      }
+    }
+    commit_cv_.notify_one();
+  }
+
+  void CommitterLoop() {
+    while (true) {
+      std::unique_ptr<Batch> batch;
+      {
+        std::unique_lock<std::mutex> lock(queue_mu_);
+        commit_cv_.wait(lock, [&] { return handoff_ != nullptr || sequencer_done_; });
+        if (!handoff_) break;
+        batch = std::move(handoff_);
+      }
+      Status written = Commit(*batch);
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        committing_ = false;
+      }
+      queue_cv_.notify_one();
+      for (size_t i = 0; i < batch->requests.size(); ++i) {
+        if (written.ok()) {
+          batch->requests[i]->promise.set_value(std::move(batch->outcomes[i]));
+        } else {
+          batch->requests[i]->promise.set_value(written);
         }
       }
-      CommitBatch(batch);
     }
     std::lock_guard<std::mutex> lock(head_mu_);
     closed_ = true;
     head_cv_.notify_all();
   }
 
-  // Looks a stream up in this batch's overlay, then the writer's cache, then the database.
-  Result<std::optional<StreamInfo>> WriterStream(
-      const std::string& stream, const std::unordered_map<std::string, StreamInfo>& touched) {
-    if (auto it = touched.find(stream); it != touched.end()) return std::optional(it->second);
+  std::unique_ptr<Batch> NewBatch() const {
+    auto b = std::make_unique<Batch>();
+    b->first_size = seq_head_.size;
+    return b;
+  }
+
+  // Writes the batch durably and publishes the new head. Non-OK once any commit has failed.
+  Status Commit(Batch& b) {
+    if (failed_.load()) return IoError("the log stopped accepting writes after a failed commit");
+    if (b.head.size == b.first_size) return Status::Ok();  // every request was refused or a retry
+    rocksdb::Status s = db_->Write(SyncWrite(), &b.wb);
+    if (!s.ok()) {
+      failed_.store(true);
+      Status st = FromRocks(s, "committing appends");
+      return Status(st.code(), st.message() + "; the log stopped accepting writes");
+    }
+    {
+      std::lock_guard<std::mutex> lock(head_mu_);
+      committed_root_ = b.head.root;
+      committed_size_.store(b.head.size);
+    }
+    head_cv_.notify_all();
+    return Status::Ok();
+  }
+
+  void Sequence(Batch& b, std::unique_ptr<Request> r) {
+    if (failed_.load()) {
+      b.outcomes.push_back(IoError("the log stopped accepting writes after a failed commit"));
+    } else {
+      b.outcomes.push_back(ApplyRequest(b, *r));
+    }
+    b.requests.push_back(std::move(r));
+  }
+
+  // Adds the stream heads and the tree head to the batch; the sequencer's caches move on.
+  void Seal(Batch& b) {
+    if (seq_head_.size != b.first_size) {
+      for (const auto& [name, info] : b.touched) {
+        b.wb.Put(handles_[kStreams], name, info.Encode());
+        stream_cache_[name] = info;
+      }
+      seq_head_.root = frontier_.Root();
+      b.wb.Put(handles_[kMeta], kMetaHead, seq_head_.Encode());
+    }
+    b.head = seq_head_;
+  }
+
+  // Looks a stream up in this batch, then the sequencer's cache, then the database.
+  Result<std::optional<StreamInfo>> SequencedStream(const std::string& stream, const Batch& b) {
+    if (auto it = b.touched.find(stream); it != b.touched.end()) return std::optional(it->second);
     if (auto it = stream_cache_.find(stream); it != stream_cache_.end()) {
       return std::optional(it->second);
     }
@@ -596,24 +763,24 @@ class EventLog::Impl final : public NodeReader {
     return std::optional(*info);
   }
 
-  // Looks an id up in this batch, then in the database.
-  Result<std::optional<Position>> WriterId(
-      const EventId& id, const std::unordered_map<EventId, BatchEvent, EventIdHash>& batch_ids) {
-    if (auto it = batch_ids.find(id); it != batch_ids.end()) {
-      return std::optional<Position>(it->second.position);
+  // Looks an id up in this batch, the batch being committed, then the database.
+  Result<std::optional<KnownId>> SequencedId(const EventId& id, const Batch& b) {
+    if (auto it = b.ids.find(id); it != b.ids.end()) {
+      return std::optional(KnownId{it->second.position, &it->second});
+    }
+    if (auto it = inflight_ids_.find(id); it != inflight_ids_.end()) {
+      return std::optional(KnownId{it->second.position, &it->second});
     }
     std::string pos;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kEventIds], IdKey(id), &pos);
-    if (s.IsNotFound()) return std::optional<Position>();
+    if (s.IsNotFound()) return std::optional<KnownId>();
     KASANE_RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
     if (pos.size() != 8) return DataLoss("id index entry is not 8 bytes");
-    return std::optional<Position>(GetU64(pos));
+    return std::optional(KnownId{GetU64(pos), nullptr});
   }
 
   // An append whose ids are all known: the same content returns the original result.
-  Result<AppendResult> Replay(
-      const Request& r, const std::vector<Position>& positions,
-      const std::unordered_map<EventId, BatchEvent, EventIdHash>& batch_ids) {
+  Result<AppendResult> Replay(const Request& r, const std::vector<KnownId>& known) {
     AppendResult result;
     result.replayed = true;
     for (size_t i = 0; i < r.events.size(); ++i) {
@@ -621,12 +788,14 @@ class EventLog::Impl final : public NodeReader {
       std::string stream;
       Version version;
       bool same;
-      if (auto it = batch_ids.find(want.id); it != batch_ids.end()) {
-        stream = it->second.stream;
-        version = it->second.version;
-        same = *it->second.event == want;
+      if (const PendingEvent* p = known[i].pending) {
+        stream = p->stream;
+        version = p->version;
+        RecordedEvent again = Assign(want, p->stream, p->version, p->position, p->recorded_at);
+        std::string bytes = EncodeEnvelope(again);
+        same = HashLeaf(AsBytes(bytes)) == p->leaf;
       } else {
-        KASANE_ASSIGN_OR_RETURN(RecordedEvent have, ReadAt(positions[i]));
+        KASANE_ASSIGN_OR_RETURN(RecordedEvent have, ReadAt(known[i].position));
         stream = have.stream;
         version = have.version;
         same = have.SameContentAs(want);
@@ -636,15 +805,38 @@ class EventLog::Impl final : public NodeReader {
                              " is already in the log with different content");
       }
       if (i == 0) {
-        result.first_position = positions[i];
+        result.first_position = known[i].position;
         result.first_version = version;
-      } else if (positions[i] != result.last_position + 1 || version != result.last_version + 1) {
+      } else if (known[i].position != result.last_position + 1 ||
+                 version != result.last_version + 1) {
         return InvalidArgument("these event ids were not appended together in this order");
       }
-      result.last_position = positions[i];
+      result.last_position = known[i].position;
       result.last_version = version;
     }
     return result;
+  }
+
+  static std::span<const uint8_t> AsBytes(const std::string& s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+  }
+
+  static RecordedEvent Assign(const NewEvent& e, const std::string& stream, Version version,
+                              Position position, UnixNanos recorded_at) {
+    RecordedEvent rec;
+    rec.id = e.id;
+    rec.stream = stream;
+    rec.version = version;
+    rec.position = position;
+    rec.type = e.type;
+    rec.recorded_at = recorded_at;
+    rec.occurred_at = e.occurred_at;
+    rec.actor = e.actor;
+    rec.causation_id = e.causation_id;
+    rec.correlation_id = e.correlation_id;
+    rec.payload = e.payload;
+    rec.sealed = e.sealed;
+    return rec;
   }
 
   Status CheckExpected(const Request& r, const std::optional<StreamInfo>& info) {
@@ -653,8 +845,7 @@ class EventLog::Impl final : public NodeReader {
                   : std::string("it does not exist");
     };
     switch (r.expected.kind()) {
-      case ExpectedVersion::Kind::kAny:
-        return Status::Ok();
+      case ExpectedVersion::Kind::kAny: return Status::Ok();
       case ExpectedVersion::Kind::kNoStream:
         if (!info) return Status::Ok();
         break;
@@ -669,71 +860,18 @@ class EventLog::Impl final : public NodeReader {
                     current());
   }
 
-  void CommitBatch(std::vector<std::unique_ptr<Request>>& batch) {
-    std::vector<Result<AppendResult>> outcomes;
-    outcomes.reserve(batch.size());
-    if (failed_) {
-      for (auto& r : batch)
-        r->promise.set_value(IoError("the log stopped accepting writes after a failed commit"));
-      return;
-    }
-    rocksdb::WriteBatch wb;
-    std::unordered_map<std::string, StreamInfo> touched;
-    std::unordered_map<EventId, BatchEvent, EventIdHash> batch_ids;
-    HeadRecord head = writer_head_;
-    MerkleFrontier frontier = frontier_;
-    UnixNanos now = std::max(options_.clock->Now(), head.last_recorded_at);
-    std::string bytes_key;
-
-    for (auto& r : batch) {
-      outcomes.push_back(ApplyRequest(*r, wb, touched, batch_ids, head, frontier, now));
-    }
-
-    if (head.size != writer_head_.size) {
-      for (const auto& [name, info] : touched) wb.Put(handles_[kStreams], name, info.Encode());
-      head.root = frontier.Root();
-      head.last_recorded_at = now;
-      wb.Put(handles_[kMeta], kMetaHead, head.Encode());
-      rocksdb::Status s = db_->Write(SyncWrite(), &wb);
-      if (!s.ok()) {
-        failed_ = true;
-        Status st = FromRocks(s, "committing appends");
-        for (auto& r : batch) {
-          r->promise.set_value(
-              Status(st.code(), st.message() + "; the log stopped accepting writes"));
-        }
-        std::lock_guard<std::mutex> lock(head_mu_);
-        head_cv_.notify_all();
-        return;
-      }
-      for (auto& [name, info] : touched) stream_cache_[name] = info;
-      writer_head_ = head;
-      frontier_ = std::move(frontier);
-      {
-        std::lock_guard<std::mutex> lock(head_mu_);
-        committed_root_ = head.root;
-        committed_size_.store(head.size);
-      }
-      head_cv_.notify_all();
-    }
-    for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(std::move(outcomes[i]));
-  }
-
-  Result<AppendResult> ApplyRequest(const Request& r, rocksdb::WriteBatch& wb,
-                                    std::unordered_map<std::string, StreamInfo>& touched,
-                                    std::unordered_map<EventId, BatchEvent, EventIdHash>& batch_ids,
-                                    HeadRecord& head, MerkleFrontier& frontier, UnixNanos now) {
-    std::vector<Position> known;
-    known.reserve(r.events.size());
+  // Sequences one request into the batch, or refuses it without touching the batch.
+  Result<AppendResult> ApplyRequest(Batch& b, const Request& r) {
+    std::vector<KnownId> known;
     for (const auto& e : r.events) {
-      KASANE_ASSIGN_OR_RETURN(std::optional<Position> p, WriterId(e.id, batch_ids));
-      if (p) known.push_back(*p);
+      KASANE_ASSIGN_OR_RETURN(std::optional<KnownId> k, SequencedId(e.id, b));
+      if (k) known.push_back(*k);
     }
-    if (known.size() == r.events.size()) return Replay(r, known, batch_ids);
+    if (known.size() == r.events.size()) return Replay(r, known);
     if (!known.empty()) {
       return InvalidArgument("an append mixes event ids already in the log with new ones");
     }
-    KASANE_ASSIGN_OR_RETURN(std::optional<StreamInfo> info, WriterStream(r.stream, touched));
+    KASANE_ASSIGN_OR_RETURN(std::optional<StreamInfo> info, SequencedStream(r.stream, b));
     KASANE_RETURN_IF_ERROR(CheckExpected(r, info));
 
     StreamInfo next;
@@ -742,44 +880,34 @@ class EventLog::Impl final : public NodeReader {
       next = *info;
       version = info->head_version + 1;
     } else {
-      next.id = head.next_stream_id++;
+      next.id = seq_head_.next_stream_id++;
     }
+    UnixNanos now = std::max(options_.clock->Now(), seq_head_.last_recorded_at);
+    seq_head_.last_recorded_at = now;
     AppendResult result;
-    result.first_position = head.size;
+    result.first_position = seq_head_.size;
     result.first_version = version;
-    RecordedEvent rec;
-    rec.stream = r.stream;
-    rec.recorded_at = now;
     for (const auto& e : r.events) {
-      Position position = head.size++;
-      rec.id = e.id;
-      rec.version = version;
-      rec.position = position;
-      rec.type = e.type;
-      rec.occurred_at = e.occurred_at;
-      rec.actor = e.actor;
-      rec.causation_id = e.causation_id;
-      rec.correlation_id = e.correlation_id;
-      rec.payload = e.payload;
-      rec.sealed = e.sealed;
-      std::string bytes = EncodeEnvelope(rec);
-      Hash leaf = HashLeaf(
-          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      Position position = seq_head_.size++;
+      std::string bytes = EncodeEnvelope(Assign(e, r.stream, version, position, now));
+      Hash leaf = HashLeaf(AsBytes(bytes));
       std::string pos_key = U64Key(position);
-      wb.Put(handles_[kEvents], pos_key, bytes);
-      wb.Put(handles_[kEventIds], IdKey(e.id), pos_key);
-      wb.Put(handles_[kStreamIndex], StreamIndexKey(next.id, version), pos_key);
-      frontier.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
-        wb.Put(handles_[kMerkle], MerkleKey(level, index),
-               rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+      b.wb.Put(handles_[kEvents], pos_key, bytes);
+      b.wb.Put(handles_[kEventIds], IdKey(e.id), pos_key);
+      frontier_.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
+        if (level == 0) return;  // the event is the leaf
+        b.wb.Put(handles_[kMerkle], MerkleKey(level, index),
+                 rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
       });
-      batch_ids.emplace(e.id, BatchEvent{r.stream, version, position, &e});
+      b.ids.emplace(e.id, PendingEvent{r.stream, version, position, now, leaf});
       next.head_version = version;
       next.head_position = position;
       ++version;
     }
-    touched[r.stream] = next;
-    result.last_position = head.size - 1;
+    b.wb.Put(handles_[kStreamIndex], StreamIndexKey(next.id, result.first_version),
+             StreamRunValue(result.first_position, r.events.size()));
+    b.touched[r.stream] = next;
+    result.last_position = seq_head_.size - 1;
     result.last_version = version - 1;
     return result;
   }
@@ -791,18 +919,24 @@ class EventLog::Impl final : public NodeReader {
   std::unique_ptr<NoteSigner> signer_;
   std::string verifier_key_;
 
-  // The append queue.
+  // The append queue and the hand-off between the two writer threads.
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
+  std::condition_variable queue_cv_;   // wakes the sequencer
+  std::condition_variable commit_cv_;  // wakes the committer
   std::deque<std::unique_ptr<Request>> queue_;  // GUARDED_BY(queue_mu_)
   bool stopping_ = false;                       // GUARDED_BY(queue_mu_)
-  std::thread writer_;
+  bool committing_ = false;                     // GUARDED_BY(queue_mu_)
+  bool sequencer_done_ = false;                 // GUARDED_BY(queue_mu_)
+  std::unique_ptr<Batch> handoff_;              // GUARDED_BY(queue_mu_)
+  std::thread sequencer_;
+  std::thread committer_;
+  std::atomic<bool> failed_{false};
 
-  // Owned by the writer thread only.
-  HeadRecord writer_head_;
+  // Owned by the sequencer thread: the state including sequenced but uncommitted batches.
+  HeadRecord seq_head_;
   MerkleFrontier frontier_;
   std::unordered_map<std::string, StreamInfo> stream_cache_;
-  bool failed_ = false;
+  PendingIds inflight_ids_;  // ids of the batch the committer holds
 
   // The committed head, for readers.
   mutable std::mutex head_mu_;
@@ -879,6 +1013,7 @@ Result<VerifyReport> EventLog::Impl::Verify(
   std::unordered_map<std::string, StreamSeen> streams;
   std::unordered_map<uint64_t, std::string> stream_ids;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kEvents]));
+  std::unique_ptr<rocksdb::Iterator> stream_index(db_->NewIterator(ro, handles_[kStreamIndex]));
   Position expect = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++expect) {
     if (it->key().size() != 8 || GetU64(it->key().ToStringView()) != expect) {
@@ -923,9 +1058,8 @@ Result<VerifyReport> EventLog::Impl::Verify(
         problem("event " + std::to_string(expect) + " has version " + std::to_string(e.version) +
                 " in '" + e.stream + "', expected " + std::to_string(seen.next_version));
       }
-      std::string spos;
-      s = db_->Get(ro, handles_[kStreamIndex], StreamIndexKey(seen.id, e.version), &spos);
-      if (!s.ok() || spos.size() != 8 || GetU64(spos) != expect) {
+      auto run = RunContaining(*stream_index, seen.id, e.version);
+      if (!run.ok() || run->first_position + (e.version - run->first_version) != expect) {
         problem("the stream index does not point '" + e.stream + "'@" + std::to_string(e.version) +
                 " at position " + std::to_string(expect));
       }
@@ -933,13 +1067,13 @@ Result<VerifyReport> EventLog::Impl::Verify(
       seen.last_position = expect;
     }
     frontier.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
+      if (level == 0) return;  // leaves are the events themselves
       ++report.nodes_checked;
       auto stored = GetNodeAt(ro, level, index);
       if (!stored.ok() || *stored != h) {
-        problem(
-            "Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
-            (level == 0 ? " (the leaf of event " + std::to_string(index) + ")" : std::string()) +
-            " does not match the stored events");
+        problem("Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
+                " (events " + std::to_string(index << level) + ".." +
+                std::to_string(((index + 1) << level) - 1) + ") does not match the stored events");
       }
     });
     ++report.events_checked;
@@ -974,9 +1108,24 @@ Result<VerifyReport> EventLog::Impl::Verify(
   KASANE_ASSIGN_OR_RETURN(uint64_t ids, count_cf(kEventIds));
   if (ids != report.events_checked)
     problem("the id index holds entries for events that do not exist");
-  KASANE_ASSIGN_OR_RETURN(uint64_t sidx, count_cf(kStreamIndex));
-  if (sidx != report.events_checked)
-    problem("the stream index holds entries for events that do not exist");
+  {
+    // Every event was found in a run above; runs covering exactly as many events as the log
+    // holds cannot also cover events that do not exist.
+    std::unique_ptr<rocksdb::Iterator> rit(db_->NewIterator(ro, handles_[kStreamIndex]));
+    uint64_t covered = 0;
+    for (rit->SeekToFirst(); rit->Valid(); rit->Next()) {
+      if (rit->value().size() != 16) {
+        problem("a stream index entry is malformed");
+        continue;
+      }
+      covered += GetU64(rit->value().ToStringView(), 8);
+    }
+    KASANE_RETURN_IF_ERROR(FromRocks(rit->status(), "reading the stream index"));
+    if (covered != report.events_checked) {
+      problem("the stream index covers " + std::to_string(covered) + " events, the log holds " +
+              std::to_string(report.events_checked));
+    }
+  }
   KASANE_ASSIGN_OR_RETURN(uint64_t nodes, count_cf(kMerkle));
   if (nodes != report.nodes_checked)
     problem("the Merkle tree holds nodes for leaves that do not exist");
