@@ -43,4 +43,14 @@ inline constexpr bool kIsSet = false;
 template <typename T>
 inline constexpr bool kIsSet<std::set<T>> = true;
 
+// The value type of an optional, or T itself.
+template <typename T>
+struct Unwrap {
+  using type = T;
+};
+template <typename T>
+struct Unwrap<std::optional<T>> {
+  using type = T;
+};
+
 }  // namespace kasane::domain::internal
