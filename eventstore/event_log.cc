@@ -289,9 +289,15 @@ class EventLog::Impl final : public NodeReader {
         FromRocks(db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kMetaHead, &head_bytes),
                   "reading the head"));
     KASANE_ASSIGN_OR_RETURN(seq_head_, HeadRecord::Decode(head_bytes));
-    KASANE_ASSIGN_OR_RETURN(frontier_, MerkleFrontier::Load(*this, seq_head_.size));
-    if (frontier_.Root() != seq_head_.root) {
-      return DataLoss("the stored Merkle nodes do not match the stored head; run kasane verify");
+    // A tree whose right edge does not reproduce the stored head is damaged: the log still
+    // opens, so that it can be read and verified, but refuses to extend it.
+    auto frontier = MerkleFrontier::Load(*this, seq_head_.size);
+    if (!frontier.ok() || frontier->Root() != seq_head_.root) {
+      failure_ = "the log failed its integrity check when opened (the stored events and Merkle "
+                 "nodes do not reproduce the stored head); it accepts no appends: run kasane verify";
+      failed_.store(true);
+    } else {
+      frontier_ = std::move(frontier).value();
     }
     committed_size_ = seq_head_.size;
     committed_root_ = seq_head_.root;
@@ -300,20 +306,50 @@ class EventLog::Impl final : public NodeReader {
     return Status::Ok();
   }
 
-  // NodeReader over the merkle column family. Leaves (level 0) are not stored: a leaf hash is
-  // recomputed from its event, which is the leaf.
+  // NodeReader over the merkle column family. Only perfect nodes whose level is a positive
+  // multiple of kStoredLevelStride are stored (see docs/storage-format.md); any other node is
+  // folded from at most 2^(stride-1) stored nodes below it, or from its events (the events are
+  // the leaves). Proofs therefore still cost O(log n) reads.
   Result<Hash> GetNode(uint32_t level, uint64_t index) const override {
     return GetNodeAt(rocksdb::ReadOptions(), level, index);
   }
 
+  static bool IsStoredLevel(uint32_t level) { return level > 0 && level % kStoredLevelStride == 0; }
+
   Result<Hash> GetNodeAt(const rocksdb::ReadOptions& ro, uint32_t level, uint64_t index) const {
-    if (level == 0) {
-      std::string bytes;
-      rocksdb::Status s = db_->Get(ro, handles_[kEvents], U64Key(index), &bytes);
-      if (s.IsNotFound()) return DataLoss("event " + std::to_string(index) + " is missing");
-      KASANE_RETURN_IF_ERROR(FromRocks(s, "reading an event"));
-      return HashLeaf(AsBytes(bytes));
+    if (IsStoredLevel(level)) return GetStoredNode(ro, level, index);
+    uint32_t base = level - level % kStoredLevelStride;
+    uint64_t width = uint64_t{1} << (level - base);
+    std::vector<Hash> hashes;
+    hashes.reserve(width);
+    if (base == 0) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kEvents]));
+      uint64_t first = index * width;
+      it->Seek(U64Key(first));
+      for (uint64_t i = 0; i < width; ++i, it->Next()) {
+        if (!it->Valid() || GetU64(it->key().ToStringView()) != first + i) {
+          KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
+          return DataLoss("event " + std::to_string(first + i) + " is missing");
+        }
+        std::string_view bytes = it->value().ToStringView();
+        hashes.push_back(HashLeaf(std::span<const uint8_t>(
+            reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+      }
+    } else {
+      for (uint64_t i = 0; i < width; ++i) {
+        KASANE_ASSIGN_OR_RETURN(Hash h, GetStoredNode(ro, base, index * width + i));
+        hashes.push_back(h);
+      }
     }
+    for (; width > 1; width /= 2) {
+      for (uint64_t i = 0; i < width / 2; ++i) {
+        hashes[i] = HashChildren(hashes[2 * i], hashes[2 * i + 1]);
+      }
+    }
+    return hashes[0];
+  }
+
+  Result<Hash> GetStoredNode(const rocksdb::ReadOptions& ro, uint32_t level, uint64_t index) const {
     std::string v;
     rocksdb::Status s = db_->Get(ro, handles_[kMerkle], MerkleKey(level, index), &v);
     if (s.IsNotFound()) {
@@ -553,6 +589,7 @@ class EventLog::Impl final : public NodeReader {
 
  private:
   static constexpr size_t kMaxEventsPerAppend = 10000;
+  static constexpr uint32_t kStoredLevelStride = 4;
 
   struct Request {
     std::string stream;
@@ -709,7 +746,7 @@ class EventLog::Impl final : public NodeReader {
 
   // Writes the batch durably and publishes the new head. Non-OK once any commit has failed.
   Status Commit(Batch& b) {
-    if (failed_.load()) return IoError("the log stopped accepting writes after a failed commit");
+    if (failed_.load()) return IoError(failure_);
     if (b.head.size == b.first_size) return Status::Ok();  // every request was refused or a retry
     rocksdb::Status s = db_->Write(SyncWrite(), &b.wb);
     if (!s.ok()) {
@@ -728,7 +765,7 @@ class EventLog::Impl final : public NodeReader {
 
   void Sequence(Batch& b, std::unique_ptr<Request> r) {
     if (failed_.load()) {
-      b.outcomes.push_back(IoError("the log stopped accepting writes after a failed commit"));
+      b.outcomes.push_back(IoError(failure_));
     } else {
       b.outcomes.push_back(ApplyRequest(b, *r));
     }
@@ -895,7 +932,7 @@ class EventLog::Impl final : public NodeReader {
       b.wb.Put(handles_[kEvents], pos_key, bytes);
       b.wb.Put(handles_[kEventIds], IdKey(e.id), pos_key);
       frontier_.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
-        if (level == 0) return;  // the event is the leaf
+        if (!IsStoredLevel(level)) return;
         b.wb.Put(handles_[kMerkle], MerkleKey(level, index),
                  rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
       });
@@ -931,6 +968,8 @@ class EventLog::Impl final : public NodeReader {
   std::thread sequencer_;
   std::thread committer_;
   std::atomic<bool> failed_{false};
+  // Why appends are refused once failed_ is set; written only in Open, before the threads start.
+  std::string failure_ = "the log stopped accepting writes after a failed commit";
 
   // Owned by the sequencer thread: the state including sequenced but uncommitted batches.
   HeadRecord seq_head_;
@@ -1067,9 +1106,9 @@ Result<VerifyReport> EventLog::Impl::Verify(
       seen.last_position = expect;
     }
     frontier.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
-      if (level == 0) return;  // leaves are the events themselves
+      if (!IsStoredLevel(level)) return;  // not stored: folded from what is checked here
       ++report.nodes_checked;
-      auto stored = GetNodeAt(ro, level, index);
+      auto stored = GetStoredNode(ro, level, index);
       if (!stored.ok() || *stored != h) {
         problem("Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
                 " (events " + std::to_string(index << level) + ".." +

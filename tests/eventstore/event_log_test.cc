@@ -434,7 +434,7 @@ std::string PositionKey(uint64_t p) {
 TEST_F(EventLogTest, VerifyCatchesAnEventRewrittenThroughRocksDb) {
   {
     auto log = OpenLog();
-    for (uint64_t i = 0; i < 12; ++i) {
+    for (uint64_t i = 0; i < 40; ++i) {
       ASSERT_TRUE(
           log->Append("case-" + std::to_string(i % 3), ExpectedVersion::Any(), {MakeEvent(i)})
               .ok());
@@ -461,8 +461,12 @@ TEST_F(EventLogTest, VerifyCatchesAnEventRewrittenThroughRocksDb) {
   ASSERT_FALSE(report->ok());
   std::string all;
   for (const auto& p : report->problems) all += p + "\n";
-  EXPECT_NE(all.find("(events 6..7)"), std::string::npos) << all;
+  EXPECT_NE(all.find("(events 0..15)"), std::string::npos) << all;
   EXPECT_NE(all.find("signed checkpoint"), std::string::npos) << all;
+  // A damaged tree is never extended.
+  auto append = log->Append("case-0", ExpectedVersion::Any(), {MakeEvent(100)});
+  EXPECT_EQ(append.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(log->Size(), 40u);
 }
 
 TEST_F(EventLogTest, VerifyCatchesARemovedIndexEntryAndAForgedHead) {
