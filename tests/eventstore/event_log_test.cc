@@ -463,10 +463,32 @@ TEST_F(EventLogTest, VerifyCatchesAnEventRewrittenThroughRocksDb) {
   for (const auto& p : report->problems) all += p + "\n";
   EXPECT_NE(all.find("(events 0..15)"), std::string::npos) << all;
   EXPECT_NE(all.find("signed checkpoint"), std::string::npos) << all;
-  // A damaged tree is never extended.
-  auto append = log->Append("case-0", ExpectedVersion::Any(), {MakeEvent(100)});
+}
+
+TEST_F(EventLogTest, ADamagedTreeEdgeOpensForVerificationButRefusesAppends) {
+  {
+    auto log = OpenLog();
+    for (uint64_t i = 0; i < 12; ++i) {
+      ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(i)}).ok());
+    }
+  }
+  {
+    RawDb raw(dir_.path());
+    std::string bytes;
+    ASSERT_TRUE(raw.db()->Get({}, raw.cf("events"), PositionKey(10), &bytes).ok());
+    auto event = DecodeEnvelope(bytes);
+    ASSERT_TRUE(event.ok());
+    event->payload = "rewritten";
+    ASSERT_TRUE(raw.db()->Put({}, raw.cf("events"), PositionKey(10), EncodeEnvelope(*event)).ok());
+  }
+  auto log = OpenLog();
+  auto append = log->Append("s", ExpectedVersion::Any(), {MakeEvent(100)});
   EXPECT_EQ(append.status().code(), StatusCode::kIoError);
-  EXPECT_EQ(log->Size(), 40u);
+  EXPECT_NE(append.status().message().find("integrity check"), std::string::npos);
+  EXPECT_EQ(log->Size(), 12u);
+  auto report = log->Verify(nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok());
 }
 
 TEST_F(EventLogTest, VerifyCatchesARemovedIndexEntryAndAForgedHead) {
