@@ -228,14 +228,14 @@ class Decider {
         if (consent == nullptr) {
           return Reject(kRuleDisclosureBasis, "no consent " + Quote(*basis.consent) + " on record");
         }
-        if (auto r = CheckConsent(*consent, a, kinds)) return r;
         if (meeting != nullptr) {
           if (meeting->concluded()) {
             return Reject(kRuleMeetingScope, "meeting " + Quote(meeting->id) + " has concluded");
           }
+          // First settle who receives (rule 4), then check the consent covers all of them.
           if (auto r = CheckMeetingRecipients(*meeting, a)) return r;
         }
-        return std::nullopt;
+        return CheckConsent(*consent, a, kinds);
       }
       case BasisKind::kSupportMeeting: {
         if (meeting == nullptr) return Reject(kRuleDisclosureBasis, "basis names no meeting");

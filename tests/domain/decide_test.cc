@@ -376,6 +376,24 @@ TEST_F(DecideTest, DisclosureAfterTheMeetingConcludedIsRefused) {
       kRuleMeetingScope);
 }
 
+TEST_F(DecideTest, ConsentDisclosureInAMeetingReachesOnlyAgenciesTheConsentNames) {
+  w.HoldMultiLayeredMeeting("m-done", MeetingPurpose::kPlanCreation, {"st-msw"});
+  w.Must("st-coord",
+         w.Meeting("m-1", MeetingKind::kMultiLayeredSupportMeeting, MeetingPurpose::kPlanChange,
+                   "st-coord", {"st-msw", "st-helper", "st-hw"}));
+  for (const char* s : {"st-msw", "st-helper", "st-hw"}) w.Must(s, World::Ack("m-1", w, s));
+  // Every acknowledged member would receive; Hello Work is not named by the consent.
+  w.MustRefuse("st-msw",
+               w.Disclose("st-msw", "p-father", Kinds({K::kHealth}),
+                          World::ByConsentInMeeting("cn-1", "m-1")),
+               kRuleConsentScope);
+  DomainEvent e = w.Must(
+      "st-msw", w.Disclose("st-msw", "p-father", Kinds({K::kHealth}),
+                           World::ByConsentInMeeting("cn-1", "m-1"), {w.ToMember("st-helper")}));
+  EXPECT_EQ(w.See("st-helper", e).level, ScopeLevel::kFull);
+  EXPECT_EQ(w.See("st-hw", e).level, ScopeLevel::kNothing);
+}
+
 TEST_F(DecideTest, MembersAcknowledgeConfidentialityOnlyForThemselves) {
   ConveneSupportMeeting("m-1", {"st-minsei", "st-water"});
   w.MustRefuse("st-water", World::Ack("m-1", w, "st-minsei"), kRuleRole);
