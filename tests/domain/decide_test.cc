@@ -377,7 +377,6 @@ TEST_F(DecideTest, DisclosureAfterTheMeetingConcludedIsRefused) {
 }
 
 TEST_F(DecideTest, ConsentDisclosureInAMeetingReachesOnlyAgenciesTheConsentNames) {
-  w.HoldMultiLayeredMeeting("m-done", MeetingPurpose::kPlanCreation, {"st-msw"});
   w.Must("st-coord",
          w.Meeting("m-1", MeetingKind::kMultiLayeredSupportMeeting, MeetingPurpose::kPlanChange,
                    "st-coord", {"st-msw", "st-helper", "st-hw"}));
