@@ -11,15 +11,9 @@
 namespace kasane::eventstore {
 namespace {
 
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
-
 capnp::Data::Reader AsData(const EventId& id) {
   return capnp::Data::Reader(id.bytes.data(), id.bytes.size());
 }
-
-capnp::Text::Reader AsText(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
 
 std::string ToString(capnp::Data::Reader d) {
   return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
@@ -37,36 +31,73 @@ Result<std::optional<EventId>> OptionalId(capnp::Data::Reader d, const char* wha
 
 }  // namespace
 
-std::string EncodeEnvelope(const RecordedEvent& e) {
-  capnp::MallocMessageBuilder message(256 + e.payload.size() / 8);
+namespace {
+
+// Everything an envelope holds, borrowed from the caller.
+struct EnvelopeFields {
+  const EventId& id;
+  std::string_view stream;
+  Version version;
+  Position position;
+  std::string_view type;
+  UnixNanos recorded_at;
+  UnixNanos occurred_at;
+  const Actor& actor;
+  const std::optional<EventId>& causation_id;
+  const std::optional<EventId>& correlation_id;
+  std::string_view payload;
+  const std::vector<SealedPart>& sealed;
+};
+
+capnp::Text::Reader AsText(std::string_view s) { return capnp::Text::Reader(s.data(), s.size()); }
+
+capnp::Data::Reader AsData(std::string_view s) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
+std::string Encode(const EnvelopeFields& f) {
+  capnp::MallocMessageBuilder message(64 + (f.payload.size() + f.stream.size()) / 8);
   auto env = message.initRoot<wire::Envelope>();
-  env.setEventId(AsData(e.id));
-  env.setStream(AsText(e.stream));
-  env.setVersion(e.version);
-  env.setPosition(e.position);
-  env.setType(AsText(e.type));
-  env.setRecordedAt(e.recorded_at);
-  env.setOccurredAt(e.occurred_at);
+  env.setEventId(AsData(f.id));
+  env.setStream(AsText(f.stream));
+  env.setVersion(f.version);
+  env.setPosition(f.position);
+  env.setType(AsText(f.type));
+  env.setRecordedAt(f.recorded_at);
+  env.setOccurredAt(f.occurred_at);
   auto actor = env.initActor();
-  actor.setStaff(AsText(e.actor.staff));
-  actor.setAgency(AsText(e.actor.agency));
-  actor.setRole(AsText(e.actor.role));
-  if (e.causation_id) env.setCausationId(AsData(*e.causation_id));
-  if (e.correlation_id) env.setCorrelationId(AsData(*e.correlation_id));
-  env.setPayload(AsData(e.payload));
-  if (!e.sealed.empty()) {
-    auto parts = env.initSealed(static_cast<unsigned>(e.sealed.size()));
-    for (size_t i = 0; i < e.sealed.size(); ++i) {
+  actor.setStaff(AsText(f.actor.staff));
+  actor.setAgency(AsText(f.actor.agency));
+  actor.setRole(AsText(f.actor.role));
+  if (f.causation_id) env.setCausationId(AsData(*f.causation_id));
+  if (f.correlation_id) env.setCorrelationId(AsData(*f.correlation_id));
+  env.setPayload(AsData(f.payload));
+  if (!f.sealed.empty()) {
+    auto parts = env.initSealed(static_cast<unsigned>(f.sealed.size()));
+    for (size_t i = 0; i < f.sealed.size(); ++i) {
       auto p = parts[static_cast<unsigned>(i)];
-      p.setSubject(AsText(e.sealed[i].subject));
-      p.setPath(AsText(e.sealed[i].path));
-      p.setNonce(AsData(e.sealed[i].nonce));
-      p.setCiphertext(AsData(e.sealed[i].ciphertext));
+      p.setSubject(AsText(f.sealed[i].subject));
+      p.setPath(AsText(f.sealed[i].path));
+      p.setNonce(AsData(f.sealed[i].nonce));
+      p.setCiphertext(AsData(f.sealed[i].ciphertext));
     }
   }
   kj::Array<capnp::word> words = capnp::canonicalize(env.asReader());
   auto bytes = words.asBytes();
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+}  // namespace
+
+std::string EncodeEnvelope(const RecordedEvent& e) {
+  return Encode({e.id, e.stream, e.version, e.position, e.type, e.recorded_at, e.occurred_at,
+                 e.actor, e.causation_id, e.correlation_id, e.payload, e.sealed});
+}
+
+std::string EncodeEnvelope(const NewEvent& e, std::string_view stream, Version version,
+                           Position position, UnixNanos recorded_at) {
+  return Encode({e.id, stream, version, position, e.type, recorded_at, e.occurred_at, e.actor,
+                 e.causation_id, e.correlation_id, e.payload, e.sealed});
 }
 
 Result<RecordedEvent> DecodeEnvelope(std::string_view bytes) {

@@ -16,6 +16,11 @@ namespace kasane::eventstore {
 // member of `e` is ignored.
 std::string EncodeEnvelope(const RecordedEvent& e);
 
+// The same encoding for `e` as it would be recorded at the given place and time, without
+// building a RecordedEvent first (the append path).
+std::string EncodeEnvelope(const NewEvent& e, std::string_view stream, Version version,
+                           Position position, UnixNanos recorded_at);
+
 // Decodes stored bytes. On success the result's `canonical` holds `bytes`. Fails with kDataLoss
 // when the bytes are not a valid envelope or are not in canonical form (a stored event must
 // re-encode to exactly the bytes its leaf hash covers).

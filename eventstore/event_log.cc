@@ -590,6 +590,7 @@ class EventLog::Impl final : public NodeReader {
  private:
   static constexpr size_t kMaxEventsPerAppend = 10000;
   static constexpr uint32_t kStoredLevelStride = 4;
+  static constexpr size_t kBatchReserveBytes = 64 << 10;
 
   struct Request {
     std::string stream;
@@ -601,7 +602,7 @@ class EventLog::Impl final : public NodeReader {
   // An event sequenced but perhaps not committed yet, so that a retry arriving before the commit
   // is still recognised. Content is compared through the leaf hash (the canonical encoding).
   struct PendingEvent {
-    std::string stream;
+    uint64_t stream_id;
     Version version;
     Position position;
     UnixNanos recorded_at;
@@ -611,7 +612,7 @@ class EventLog::Impl final : public NodeReader {
 
   // Appends sequenced together and committed with one synced WriteBatch.
   struct Batch {
-    rocksdb::WriteBatch wb;
+    rocksdb::WriteBatch wb{kBatchReserveBytes};
     std::vector<std::unique_ptr<Request>> requests;
     std::vector<Result<AppendResult>> outcomes;
     std::unordered_map<std::string, StreamInfo> touched;
@@ -741,6 +742,7 @@ class EventLog::Impl final : public NodeReader {
   std::unique_ptr<Batch> NewBatch() const {
     auto b = std::make_unique<Batch>();
     b->first_size = seq_head_.size;
+    b->ids.reserve(128);
     return b;
   }
 
@@ -800,24 +802,40 @@ class EventLog::Impl final : public NodeReader {
     return std::optional(*info);
   }
 
-  // Looks an id up in this batch, the batch being committed, then the database.
-  Result<std::optional<KnownId>> SequencedId(const EventId& id, const Batch& b) {
-    if (auto it = b.ids.find(id); it != b.ids.end()) {
-      return std::optional(KnownId{it->second.position, &it->second});
+  // Looks the request's ids up in this batch, the batch being committed, then the database (one
+  // MultiGet). Returns one entry per event, empty for ids never seen.
+  Result<std::vector<std::optional<KnownId>>> SequencedIds(const Request& r, const Batch& b) {
+    std::vector<std::optional<KnownId>> known(r.events.size());
+    std::vector<size_t> ask;
+    std::vector<rocksdb::Slice> keys;
+    for (size_t i = 0; i < r.events.size(); ++i) {
+      const EventId& id = r.events[i].id;
+      if (auto it = b.ids.find(id); it != b.ids.end()) {
+        known[i] = KnownId{it->second.position, &it->second};
+      } else if (auto it2 = inflight_ids_.find(id); it2 != inflight_ids_.end()) {
+        known[i] = KnownId{it2->second.position, &it2->second};
+      } else {
+        ask.push_back(i);
+        keys.emplace_back(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
+      }
     }
-    if (auto it = inflight_ids_.find(id); it != inflight_ids_.end()) {
-      return std::optional(KnownId{it->second.position, &it->second});
+    if (ask.empty()) return known;
+    std::vector<rocksdb::PinnableSlice> values(ask.size());
+    std::vector<rocksdb::Status> statuses(ask.size());
+    db_->MultiGet(rocksdb::ReadOptions(), handles_[kEventIds], keys.size(), keys.data(),
+                  values.data(), statuses.data());
+    for (size_t k = 0; k < ask.size(); ++k) {
+      if (statuses[k].IsNotFound()) continue;
+      KASANE_RETURN_IF_ERROR(FromRocks(statuses[k], "reading the id index"));
+      if (values[k].size() != 8) return DataLoss("id index entry is not 8 bytes");
+      known[ask[k]] = KnownId{GetU64(values[k].ToStringView()), nullptr};
     }
-    std::string pos;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kEventIds], IdKey(id), &pos);
-    if (s.IsNotFound()) return std::optional<KnownId>();
-    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading the id index"));
-    if (pos.size() != 8) return DataLoss("id index entry is not 8 bytes");
-    return std::optional(KnownId{GetU64(pos), nullptr});
+    return known;
   }
 
   // An append whose ids are all known: the same content returns the original result.
-  Result<AppendResult> Replay(const Request& r, const std::vector<KnownId>& known) {
+  Result<AppendResult> Replay(const Request& r, const std::vector<KnownId>& known,
+                              const Batch& b) {
     AppendResult result;
     result.replayed = true;
     for (size_t i = 0; i < r.events.size(); ++i) {
@@ -826,10 +844,15 @@ class EventLog::Impl final : public NodeReader {
       Version version;
       bool same;
       if (const PendingEvent* p = known[i].pending) {
-        stream = p->stream;
+        // Pending events are compared by re-encoding the retry where the original stands.
+        KASANE_ASSIGN_OR_RETURN(std::optional<StreamInfo> info, SequencedStream(r.stream, b));
+        if (!info || info->id != p->stream_id) {
+          return AlreadyExists("event id " + want.id.ToString() +
+                               " is already in the log in another stream");
+        }
+        stream = r.stream;
         version = p->version;
-        RecordedEvent again = Assign(want, p->stream, p->version, p->position, p->recorded_at);
-        std::string bytes = EncodeEnvelope(again);
+        std::string bytes = EncodeEnvelope(want, r.stream, p->version, p->position, p->recorded_at);
         same = HashLeaf(AsBytes(bytes)) == p->leaf;
       } else {
         KASANE_ASSIGN_OR_RETURN(RecordedEvent have, ReadAt(known[i].position));
@@ -858,24 +881,6 @@ class EventLog::Impl final : public NodeReader {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
   }
 
-  static RecordedEvent Assign(const NewEvent& e, const std::string& stream, Version version,
-                              Position position, UnixNanos recorded_at) {
-    RecordedEvent rec;
-    rec.id = e.id;
-    rec.stream = stream;
-    rec.version = version;
-    rec.position = position;
-    rec.type = e.type;
-    rec.recorded_at = recorded_at;
-    rec.occurred_at = e.occurred_at;
-    rec.actor = e.actor;
-    rec.causation_id = e.causation_id;
-    rec.correlation_id = e.correlation_id;
-    rec.payload = e.payload;
-    rec.sealed = e.sealed;
-    return rec;
-  }
-
   Status CheckExpected(const Request& r, const std::optional<StreamInfo>& info) {
     auto current = [&] {
       return info ? "its current version is " + std::to_string(info->head_version)
@@ -899,12 +904,12 @@ class EventLog::Impl final : public NodeReader {
 
   // Sequences one request into the batch, or refuses it without touching the batch.
   Result<AppendResult> ApplyRequest(Batch& b, const Request& r) {
+    KASANE_ASSIGN_OR_RETURN(std::vector<std::optional<KnownId>> found, SequencedIds(r, b));
     std::vector<KnownId> known;
-    for (const auto& e : r.events) {
-      KASANE_ASSIGN_OR_RETURN(std::optional<KnownId> k, SequencedId(e.id, b));
+    for (const auto& k : found) {
       if (k) known.push_back(*k);
     }
-    if (known.size() == r.events.size()) return Replay(r, known);
+    if (known.size() == r.events.size()) return Replay(r, known, b);
     if (!known.empty()) {
       return InvalidArgument("an append mixes event ids already in the log with new ones");
     }
@@ -926,7 +931,7 @@ class EventLog::Impl final : public NodeReader {
     result.first_version = version;
     for (const auto& e : r.events) {
       Position position = seq_head_.size++;
-      std::string bytes = EncodeEnvelope(Assign(e, r.stream, version, position, now));
+      std::string bytes = EncodeEnvelope(e, r.stream, version, position, now);
       Hash leaf = HashLeaf(AsBytes(bytes));
       std::string pos_key = U64Key(position);
       b.wb.Put(handles_[kEvents], pos_key, bytes);
@@ -936,7 +941,7 @@ class EventLog::Impl final : public NodeReader {
         b.wb.Put(handles_[kMerkle], MerkleKey(level, index),
                  rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
       });
-      b.ids.emplace(e.id, PendingEvent{r.stream, version, position, now, leaf});
+      b.ids.emplace(e.id, PendingEvent{next.id, version, position, now, leaf});
       next.head_version = version;
       next.head_position = position;
       ++version;
