@@ -13,6 +13,12 @@ using testing::Kinds;
 using testing::World;
 using K = InformationKind;
 
+int CountTypeInLog(const std::vector<DomainEvent>& log, std::string_view type) {
+  int n = 0;
+  for (const DomainEvent& e : log) n += TypeOf(e.payload) == type ? 1 : 0;
+  return n;
+}
+
 // A case opened by the care manager: the father (main person) and his son. The father consents
 // to the coordinator, the hospital and the home-help provider seeing care, health and plan
 // information.
@@ -667,6 +673,15 @@ TEST_F(DecideTest, MalformedCommandsAreErrorsNotRejections) {
   EXPECT_EQ(Decide(empty, c, ctx).status().code(), StatusCode::kNotFound);
   c.occurred_at = w.now + kDay;
   EXPECT_EQ(Decide(w.state, c, ctx).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(DecideTest, AccessRecordIsNotAcceptedIntoACaseStream) {
+  AccessRecorded a{CaseId("c-1"),     StaffId("st-cm"),  AgencyId("ag-kyotaku"),
+                   Role::kCaseworker, Kinds({K::kCare}), std::string(kReasonRecordingAgency),
+                   {w.log.front().id}};
+  Result<Decision> d = w.Try("st-cm", a);
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(CountTypeInLog(w.log, AccessRecorded::kType), 0);
 }
 
 TEST_F(DecideTest, ReplayedCommandIdIsReportedAsAlreadyRecorded) {

@@ -303,5 +303,22 @@ TEST(AccessRecordTest, MetadataOnlyOrNothingShownNeedsNoAccessRecord) {
   EXPECT_FALSE(AccessRecordFor(PrincipalFor(Role::kCaseworker), s.state(), shown, kT0).has_value());
 }
 
+TEST(AccessRecordTest, OnlyEventsShownInFullAreRecorded) {
+  Scenario s(Relation8::kDisclosureRecipient, ConsentState8::kInForce, K::kHealth);
+  const DomainEvent opened = [&] {
+    DomainEvent e;
+    e.id = EventId::FromNumber(1);
+    e.actor = Actor{StaffId("st-intake"), AgencyId("ag-intake"), Role::kCaseworker};
+    e.payload = CaseOpened{};
+    return e;
+  }();
+  const DomainEvent shown[] = {opened, s.event()};
+  std::optional<AccessRecorded> r =
+      AccessRecordFor(PrincipalFor(Role::kCaseworker), s.state(), shown, kT0);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->events, std::vector<EventId>{s.event().id});  // not the case.opened it cannot see
+  EXPECT_FALSE(r->kinds.Contains(K::kIdentity));
+}
+
 }  // namespace
 }  // namespace kasane::domain
