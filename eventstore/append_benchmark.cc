@@ -173,6 +173,12 @@ Result<double> Appends(const std::string& dir, double seconds, int threads, int 
   return written / elapsed;
 }
 
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
 }  // namespace
 
 std::string AppendBenchmarkReport::ToJson() const {
@@ -192,8 +198,11 @@ std::string AppendBenchmarkReport::ToJson() const {
   lat("append_c16", c16);
   lat("append_c64", c64);
   j["event_bytes"] = event_bytes;
-  j["ratio_batch100"] = raw_batch100_eps > 0 ? append_batch100_eps / raw_batch100_eps : 0;
-  j["ratio_c64"] = raw_c64_eps > 0 ? append_c64_eps / raw_c64_eps : 0;
+  j["rounds"] = rounds;
+  j["ratio_batch100"] = Median(ratio_batch100_rounds);
+  j["ratio_c64"] = Median(ratio_c64_rounds);
+  j["ratio_batch100_rounds"] = ratio_batch100_rounds;
+  j["ratio_c64_rounds"] = ratio_c64_rounds;
   return j.dump();
 }
 
@@ -214,36 +223,55 @@ Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& o
   }
   double secs = options.seconds_per_mode;
   auto wanted = [&](const char* mode) { return options.only.empty() || options.only == mode; };
-  auto run_dir = [&]() { return TempDir::Make(options.temp_root); };
-  if (wanted("raw_batch100")) {
-    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
-    KASANE_ASSIGN_OR_RETURN(report.raw_batch100_eps,
-                            RawBatch100(d.path(), secs, report.event_bytes));
+  std::vector<double> raw_b, app_b, raw_c, app_c, app_1, app_16;
+  LatencyStats sb, s64, s1, s16;
+  report.rounds = std::max(1, options.rounds);
+  for (int round = 0; round < report.rounds; ++round) {
+    double rb = 0, ab = 0, rc = 0, ac = 0;
+    if (wanted("raw_batch100")) {
+      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(rb, RawBatch100(d.path(), secs, report.event_bytes));
+      raw_b.push_back(rb);
+    }
+    if (wanted("append_batch100")) {
+      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ab, Appends(d.path(), secs, 1, 100, payload, &sb));
+      app_b.push_back(ab);
+    }
+    if (wanted("raw_c64")) {
+      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(rc, RawC64(d.path(), secs, report.event_bytes));
+      raw_c.push_back(rc);
+    }
+    if (wanted("append_c64")) {
+      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ac, Appends(d.path(), secs, 64, 1, payload, &s64));
+      app_c.push_back(ac);
+    }
+    if (wanted("append_c1")) {
+      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(double v, Appends(d.path(), secs, 1, 1, payload, &s1));
+      app_1.push_back(v);
+    }
+    if (wanted("append_c16")) {
+      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(double v, Appends(d.path(), secs, 16, 1, payload, &s16));
+      app_16.push_back(v);
+    }
+    if (rb > 0 && ab > 0) report.ratio_batch100_rounds.push_back(ab / rb);
+    if (rc > 0 && ac > 0) report.ratio_c64_rounds.push_back(ac / rc);
+    // Latency figures are those of the last round.
+    report.batch100 = sb;
+    report.c64 = s64;
+    report.c1 = s1;
+    report.c16 = s16;
   }
-  if (wanted("append_batch100")) {
-    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
-    KASANE_ASSIGN_OR_RETURN(report.append_batch100_eps,
-                            Appends(d.path(), secs, 1, 100, payload, &report.batch100));
-  }
-  if (wanted("raw_c64")) {
-    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
-    KASANE_ASSIGN_OR_RETURN(report.raw_c64_eps, RawC64(d.path(), secs, report.event_bytes));
-  }
-  if (wanted("append_c64")) {
-    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
-    KASANE_ASSIGN_OR_RETURN(report.append_c64_eps,
-                            Appends(d.path(), secs, 64, 1, payload, &report.c64));
-  }
-  if (wanted("append_c1")) {
-    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
-    KASANE_ASSIGN_OR_RETURN(report.append_c1_eps,
-                            Appends(d.path(), secs, 1, 1, payload, &report.c1));
-  }
-  if (wanted("append_c16")) {
-    KASANE_ASSIGN_OR_RETURN(TempDir d, run_dir());
-    KASANE_ASSIGN_OR_RETURN(report.append_c16_eps,
-                            Appends(d.path(), secs, 16, 1, payload, &report.c16));
-  }
+  report.raw_batch100_eps = Median(raw_b);
+  report.append_batch100_eps = Median(app_b);
+  report.raw_c64_eps = Median(raw_c);
+  report.append_c64_eps = Median(app_c);
+  report.append_c1_eps = Median(app_1);
+  report.append_c16_eps = Median(app_16);
   return report;
 }
 

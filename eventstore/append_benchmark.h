@@ -7,13 +7,15 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
 namespace kasane::eventstore {
 
 struct AppendBenchmarkOptions {
-  double seconds_per_mode = 3.0;  // wall time each mode runs
+  double seconds_per_mode = 2.0;  // wall time each mode runs in each round
+  int rounds = 3;                 // each round runs every mode, raw and kasane back to back
   size_t payload_bytes = 256;     // opaque payload per event
   std::string temp_root;          // where the temporary folders go; empty = $TMPDIR or /tmp
   std::string only;               // run only this mode (e.g. "append_batch100"); empty = all
@@ -24,6 +26,8 @@ struct LatencyStats {
   double p99_us = 0;
 };
 
+// Figures are medians over the rounds; ratios are medians of the per-round ratios, so that each
+// ratio compares runs made seconds apart on the same disk.
 struct AppendBenchmarkReport {
   double raw_batch100_eps = 0;  // plain RocksDB, WriteBatch of 100 values, sync=true
   double raw_c64_eps = 0;       // plain RocksDB, 64 threads doing single synced Puts
@@ -33,6 +37,9 @@ struct AppendBenchmarkReport {
   double append_c64_eps = 0;
   LatencyStats batch100, c1, c16, c64;  // per Append call
   size_t event_bytes = 0;               // stored bytes of one event (canonical envelope)
+  int rounds = 0;
+  std::vector<double> ratio_batch100_rounds;  // append_batch100 / raw_batch100, per round
+  std::vector<double> ratio_c64_rounds;       // append_c64 / raw_c64, per round
 
   // One JSON object with the keys named in BENCHMARKS.md.
   std::string ToJson() const;

@@ -96,7 +96,8 @@ std::string EncodeEnvelope(const RecordedEvent& e) {
 
 std::string EncodeEnvelope(const NewEvent& e, std::string_view stream, Version version,
                            Position position, UnixNanos recorded_at) {
-  return Encode({e.id, stream, version, position, e.type, recorded_at, e.occurred_at, e.actor,
+  UnixNanos occurred_at = e.occurred_at != 0 ? e.occurred_at : recorded_at;
+  return Encode({e.id, stream, version, position, e.type, recorded_at, occurred_at, e.actor,
                  e.causation_id, e.correlation_id, e.payload, e.sealed});
 }
 

@@ -17,7 +17,8 @@ namespace kasane::eventstore {
 std::string EncodeEnvelope(const RecordedEvent& e);
 
 // The same encoding for `e` as it would be recorded at the given place and time, without
-// building a RecordedEvent first (the append path).
+// building a RecordedEvent first (the append path). An unset occurred-at (0) becomes
+// `recorded_at`.
 std::string EncodeEnvelope(const NewEvent& e, std::string_view stream, Version version,
                            Position position, UnixNanos recorded_at);
 

@@ -69,8 +69,8 @@ bool EventId::IsZero() const {
 }
 
 bool RecordedEvent::SameContentAs(const NewEvent& e) const {
-  return id == e.id && type == e.type && occurred_at == e.occurred_at && actor == e.actor &&
-         causation_id == e.causation_id && correlation_id == e.correlation_id &&
+  return id == e.id && type == e.type && (e.occurred_at == 0 || occurred_at == e.occurred_at) &&
+         actor == e.actor && causation_id == e.causation_id && correlation_id == e.correlation_id &&
          payload == e.payload && sealed == e.sealed;
 }
 

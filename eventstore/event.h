@@ -55,6 +55,8 @@ struct SealedPart {
 struct NewEvent {
   EventId id;
   std::string type;  // 1..128 bytes
+  // Business time. 0 means "not given": the log records recorded-at in its place, and a retry
+  // that leaves it unset matches whatever was recorded.
   UnixNanos occurred_at = 0;
   Actor actor;
   std::optional<EventId> causation_id;

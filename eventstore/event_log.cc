@@ -293,8 +293,9 @@ class EventLog::Impl final : public NodeReader {
     // opens, so that it can be read and verified, but refuses to extend it.
     auto frontier = MerkleFrontier::Load(*this, seq_head_.size);
     if (!frontier.ok() || frontier->Root() != seq_head_.root) {
-      failure_ = "the log failed its integrity check when opened (the stored events and Merkle "
-                 "nodes do not reproduce the stored head); it accepts no appends: run kasane verify";
+      failure_ =
+          "the log failed its integrity check when opened (the stored events and Merkle "
+          "nodes do not reproduce the stored head); it accepts no appends: run kasane verify";
       failed_.store(true);
     } else {
       frontier_ = std::move(frontier).value();
@@ -494,7 +495,8 @@ class EventLog::Impl final : public NodeReader {
   }
 
   // The run of `stream_id` that holds `version`; kDataLoss if the index has none.
-  static Result<StreamRun> RunContaining(rocksdb::Iterator& it, uint64_t stream_id, Version version) {
+  static Result<StreamRun> RunContaining(rocksdb::Iterator& it, uint64_t stream_id,
+                                         Version version) {
     it.SeekForPrev(StreamIndexKey(stream_id, version));
     if (!it.Valid()) {
       KASANE_RETURN_IF_ERROR(FromRocks(it.status(), "reading the stream index"));
@@ -834,8 +836,7 @@ class EventLog::Impl final : public NodeReader {
   }
 
   // An append whose ids are all known: the same content returns the original result.
-  Result<AppendResult> Replay(const Request& r, const std::vector<KnownId>& known,
-                              const Batch& b) {
+  Result<AppendResult> Replay(const Request& r, const std::vector<KnownId>& known, const Batch& b) {
     AppendResult result;
     result.replayed = true;
     for (size_t i = 0; i < r.events.size(); ++i) {
@@ -887,7 +888,8 @@ class EventLog::Impl final : public NodeReader {
                   : std::string("it does not exist");
     };
     switch (r.expected.kind()) {
-      case ExpectedVersion::Kind::kAny: return Status::Ok();
+      case ExpectedVersion::Kind::kAny:
+        return Status::Ok();
       case ExpectedVersion::Kind::kNoStream:
         if (!info) return Status::Ok();
         break;
@@ -963,8 +965,8 @@ class EventLog::Impl final : public NodeReader {
 
   // The append queue and the hand-off between the two writer threads.
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;   // wakes the sequencer
-  std::condition_variable commit_cv_;  // wakes the committer
+  std::condition_variable queue_cv_;            // wakes the sequencer
+  std::condition_variable commit_cv_;           // wakes the committer
   std::deque<std::unique_ptr<Request>> queue_;  // GUARDED_BY(queue_mu_)
   bool stopping_ = false;                       // GUARDED_BY(queue_mu_)
   bool committing_ = false;                     // GUARDED_BY(queue_mu_)
@@ -1115,9 +1117,9 @@ Result<VerifyReport> EventLog::Impl::Verify(
       ++report.nodes_checked;
       auto stored = GetStoredNode(ro, level, index);
       if (!stored.ok() || *stored != h) {
-        problem("Merkle node " + std::to_string(level) + "/" + std::to_string(index) +
-                " (events " + std::to_string(index << level) + ".." +
-                std::to_string(((index + 1) << level) - 1) + ") does not match the stored events");
+        problem("Merkle node " + std::to_string(level) + "/" + std::to_string(index) + " (events " +
+                std::to_string(index << level) + ".." + std::to_string(((index + 1) << level) - 1) +
+                ") does not match the stored events");
       }
     });
     ++report.events_checked;

@@ -49,6 +49,20 @@ std::string Rfc3339(UnixNanos t) {
   return std::string(buf) + frac;
 }
 
+// Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z".
+Result<UnixNanos> ParseRfc3339(const std::string& text) {
+  std::tm tm{};
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return InvalidArgument("--occurred-at must look like 2026-04-01T09:30:00Z");
+  int64_t nanos = 0;
+  if (*rest == '.') {
+    int64_t scale = 100'000'000;
+    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, scale /= 10) nanos += (*rest - '0') * scale;
+  }
+  if (std::string(rest) != "Z") return InvalidArgument("--occurred-at must be UTC, ending in Z");
+  return static_cast<UnixNanos>(timegm(&tm)) * 1'000'000'000 + nanos;
+}
+
 bool IsUtf8Text(const std::string& s) {
   try {
     (void)nlohmann::json(s).dump();
@@ -115,16 +129,19 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
     auto expected = std::make_shared<std::string>("any");
     auto id = std::make_shared<std::string>();
     auto actor = std::make_shared<eventstore::Actor>(eventstore::Actor{"cli", "", ""});
+    auto occurred = std::make_shared<std::string>();
     AddDataFlags(cmd, *flags);
     cmd->add_option("--stream", *stream, "stream name")->required();
     cmd->add_option("--type", *type, "event type")->required();
     cmd->add_option("--expected-version", *expected, "any | no_stream | stream_exists | N")
         ->capture_default_str();
     cmd->add_option("--id", *id, "event id (UUID); a random one if absent");
+    cmd->add_option("--occurred-at", *occurred,
+                    "business time, RFC 3339 UTC (2026-04-01T09:30:00Z); default: recorded-at");
     cmd->add_option("--actor-staff", actor->staff, "actor staff id")->capture_default_str();
     cmd->add_option("--actor-agency", actor->agency, "actor agency id");
     cmd->add_option("--actor-role", actor->role, "actor role");
-    cmd->callback([&ctx, flags, stream, type, expected, id, actor] {
+    cmd->callback([&ctx, flags, stream, type, expected, id, actor, occurred] {
       auto exp = eventstore::ExpectedVersion::Parse(*expected);
       if (!exp.ok()) return Fail(ctx, exp.status());
       eventstore::NewEvent e;
@@ -136,7 +153,11 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
         e.id = *parsed;
       }
       e.type = *type;
-      e.occurred_at = ctx.clock->Now();
+      if (!occurred->empty()) {
+        auto t = ParseRfc3339(*occurred);
+        if (!t.ok()) return Fail(ctx, t.status());
+        e.occurred_at = *t;
+      }
       e.actor = *actor;
       e.payload.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
       auto opened = OpenLog(ctx, flags->dir, flags->origin, true);
@@ -275,11 +296,14 @@ void AddBenchCommands(CLI::App& app, CliContext& ctx) {
   auto json = std::make_shared<bool>(false);
   auto options = std::make_shared<eventstore::AppendBenchmarkOptions>();
   cmd->add_flag("--json", *json, "print one JSON object");
-  cmd->add_option("--seconds", options->seconds_per_mode, "seconds per mode")
+  cmd->add_option("--seconds", options->seconds_per_mode, "seconds per mode and round")
+      ->capture_default_str();
+  cmd->add_option("--rounds", options->rounds, "rounds; figures are medians")
       ->capture_default_str();
   cmd->add_option("--payload-bytes", options->payload_bytes, "payload size")->capture_default_str();
   cmd->add_option("--tmp", options->temp_root, "folder for the temporary databases");
-  cmd->add_option("--only", options->only, "run one mode: raw_batch100, append_batch100, raw_c64, "
+  cmd->add_option("--only", options->only,
+                  "run one mode: raw_batch100, append_batch100, raw_c64, "
                   "append_c64, append_c1, append_c16");
   cmd->callback([&ctx, json, options] {
     auto report = eventstore::RunAppendBenchmark(*options);
