@@ -100,24 +100,12 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return IoError(what + ": " + s.ToString());
 }
 
-// What the `streams` CF holds per stream.
+// A stream's id and head. The `streams` CF holds only the id (written once, when the stream is
+// created); the head is the end of the stream's last run in `stream_index`.
 struct StreamInfo {
   uint64_t id = 0;
   Version head_version = 0;
   Position head_position = 0;
-
-  std::string Encode() const {
-    std::string v;
-    v.reserve(24);
-    PutU64(&v, id);
-    PutU64(&v, head_version);
-    PutU64(&v, head_position);
-    return v;
-  }
-  static Result<StreamInfo> Decode(std::string_view v) {
-    if (v.size() != 24) return DataLoss("stream record is not 24 bytes");
-    return StreamInfo{GetU64(v, 0), GetU64(v, 8), GetU64(v, 16)};
-  }
 };
 
 // What meta/head holds.
@@ -424,12 +412,26 @@ class EventLog::Impl final : public NodeReader {
     return out;
   }
 
+  // The stream's id (from `streams`) and head (the end of its last run). `ro` should carry a
+  // snapshot when the two must agree.
   Result<StreamInfo> LookupStream(const rocksdb::ReadOptions& ro, const std::string& stream) const {
     std::string v;
     rocksdb::Status s = db_->Get(ro, handles_[kStreams], stream, &v);
     if (s.IsNotFound()) return NotFound("stream '" + stream + "' does not exist");
-    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a stream head"));
-    return StreamInfo::Decode(v);
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a stream"));
+    if (v.size() != 8) return DataLoss("stream record is not 8 bytes");
+    uint64_t id = GetU64(v);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kStreamIndex]));
+    it->SeekForPrev(StreamIndexKey(id, UINT64_MAX));
+    KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "reading the stream index"));
+    if (!it->Valid() || it->key().size() != 16 || it->value().size() != 16 ||
+        GetU64(it->key().ToStringView()) != id) {
+      return DataLoss("stream '" + stream + "' has no events in the stream index");
+    }
+    uint64_t count = GetU64(it->value().ToStringView(), 8);
+    if (count == 0) return DataLoss("an empty run in the stream index");
+    return StreamInfo{id, GetU64(it->key().ToStringView(), 8) + count - 1,
+                      GetU64(it->value().ToStringView()) + count - 1};
   }
 
   Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream, Version from,
@@ -516,8 +518,13 @@ class EventLog::Impl final : public NodeReader {
 
   Result<StreamHead> GetStreamHead(const std::string& stream) const {
     KASANE_RETURN_IF_ERROR(ValidateStreamName(stream));
-    KASANE_ASSIGN_OR_RETURN(StreamInfo info, LookupStream(rocksdb::ReadOptions(), stream));
-    return StreamHead{info.head_version, info.head_position};
+    const rocksdb::Snapshot* snap = db_->GetSnapshot();
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    auto info = LookupStream(ro, stream);
+    db_->ReleaseSnapshot(snap);
+    if (!info.ok()) return info.status();
+    return StreamHead{info->head_version, info->head_position};
   }
 
   Result<RecordedEvent> ReadById(const EventId& id) const {
@@ -618,6 +625,7 @@ class EventLog::Impl final : public NodeReader {
     std::vector<std::unique_ptr<Request>> requests;
     std::vector<Result<AppendResult>> outcomes;
     std::unordered_map<std::string, StreamInfo> touched;
+    std::vector<std::pair<std::string, uint64_t>> new_streams;  // name, id
     PendingIds ids;
     uint64_t first_size = 0;  // tree size before this batch
     HeadRecord head;          // tree head after this batch, set by Seal
@@ -779,10 +787,8 @@ class EventLog::Impl final : public NodeReader {
   // Adds the stream heads and the tree head to the batch; the sequencer's caches move on.
   void Seal(Batch& b) {
     if (seq_head_.size != b.first_size) {
-      for (const auto& [name, info] : b.touched) {
-        b.wb.Put(handles_[kStreams], name, info.Encode());
-        stream_cache_[name] = info;
-      }
+      for (const auto& [name, id] : b.new_streams) b.wb.Put(handles_[kStreams], name, U64Key(id));
+      for (const auto& [name, info] : b.touched) stream_cache_[name] = info;
       seq_head_.root = frontier_.Root();
       b.wb.Put(handles_[kMeta], kMetaHead, seq_head_.Encode());
     }
@@ -925,6 +931,7 @@ class EventLog::Impl final : public NodeReader {
       version = info->head_version + 1;
     } else {
       next.id = seq_head_.next_stream_id++;
+      b.new_streams.emplace_back(r.stream, next.id);
     }
     UnixNanos now = std::max(options_.clock->Now(), seq_head_.last_recorded_at);
     seq_head_.last_recorded_at = now;
@@ -1180,7 +1187,7 @@ Result<VerifyReport> EventLog::Impl::Verify(
     for (sit->SeekToFirst(); sit->Valid(); sit->Next()) {
       ++report.streams_checked;
       std::string name = sit->key().ToString();
-      auto info = StreamInfo::Decode(sit->value().ToStringView());
+      auto info = LookupStream(ro, name);
       auto seen = streams.find(name);
       if (!info.ok() || seen == streams.end() || seen->second.next_version == 0 ||
           info->head_version + 1 != seen->second.next_version ||
