@@ -185,6 +185,12 @@ class EventLog::Impl final : public NodeReader {
     if (sequencer_.joinable()) sequencer_.join();
     commit_cv_.notify_all();
     if (committer_.joinable()) committer_.join();
+    {
+      std::lock_guard<std::mutex> lock(encode_mu_);
+      encode_stop_ = true;
+    }
+    encode_cv_.notify_all();
+    if (encoder_.joinable()) encoder_.join();
     for (auto* h : handles_) {
       if (db_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     }
@@ -290,6 +296,7 @@ class EventLog::Impl final : public NodeReader {
     }
     committed_size_ = seq_head_.size;
     committed_root_ = seq_head_.root;
+    encoder_ = std::thread([this] { EncoderLoop(); });
     sequencer_ = std::thread([this] { SequencerLoop(); });
     committer_ = std::thread([this] { CommitterLoop(); });
     return Status::Ok();
@@ -600,6 +607,9 @@ class EventLog::Impl final : public NodeReader {
   static constexpr size_t kMaxEventsPerAppend = 10000;
   static constexpr uint32_t kStoredLevelStride = 4;
   static constexpr size_t kBatchReserveBytes = 64 << 10;
+  // Below this many new events a batch is encoded on the sequencer alone: handing work to the
+  // encoder thread costs a wake-up.
+  static constexpr size_t kParallelEncodeMin = 16;
 
   struct Request {
     std::string stream;
@@ -615,9 +625,21 @@ class EventLog::Impl final : public NodeReader {
     Version version;
     Position position;
     UnixNanos recorded_at;
-    Hash leaf;
+    Hash leaf;  // set once the event is encoded (see Batch::slots)
   };
   using PendingIds = std::unordered_map<EventId, PendingEvent, EventIdHash>;
+
+  // One event placed in a batch: where it goes, and once encoded, its bytes and leaf hash.
+  struct Slot {
+    const NewEvent* event;
+    const std::string* stream;
+    Version version;
+    Position position;
+    UnixNanos recorded_at;
+    PendingEvent* pending;  // its entry in Batch::ids (node-stable)
+    std::string bytes;
+    bool ready = false;  // bytes and pending->leaf are set
+  };
 
   // Appends sequenced together and committed with one synced WriteBatch.
   struct Batch {
@@ -627,6 +649,8 @@ class EventLog::Impl final : public NodeReader {
     std::unordered_map<std::string, StreamInfo> touched;
     std::vector<std::pair<std::string, uint64_t>> new_streams;  // name, id
     PendingIds ids;
+    std::vector<Slot> slots;   // events placed in this batch, in position order
+    size_t written_slots = 0;  // slots already encoded into wb
     uint64_t first_size = 0;  // tree size before this batch
     HeadRecord head;          // tree head after this batch, set by Seal
     bool empty() const { return requests.empty(); }
@@ -706,6 +730,7 @@ class EventLog::Impl final : public NodeReader {
       if (committer_free) inflight_ids_.clear();
       for (auto& r : taken) Sequence(*cur, std::move(r));
       taken.clear();
+      WriteSlots(*cur);
       if (committer_free && !cur->empty()) {
         Seal(*cur);
         inflight_ids_ = std::move(cur->ids);
@@ -784,6 +809,65 @@ class EventLog::Impl final : public NodeReader {
     b.requests.push_back(std::move(r));
   }
 
+  // Encodes and hashes the batch's new slots (on this thread and the encoder thread when there
+  // are enough of them), then adds them to the WriteBatch and the Merkle frontier in position
+  // order.
+  void WriteSlots(Batch& b) {
+    size_t begin = b.written_slots, end = b.slots.size();
+    if (begin == end) return;
+    size_t n = end - begin;
+    if (n >= kParallelEncodeMin) {
+      size_t mid = begin + n / 2;
+      {
+        std::lock_guard<std::mutex> lock(encode_mu_);
+        encode_job_ = {&b.slots[mid], &b.slots[0] + end};
+        encode_busy_ = true;
+      }
+      encode_cv_.notify_one();
+      EncodeSlots(&b.slots[begin], &b.slots[mid]);
+      std::unique_lock<std::mutex> lock(encode_mu_);
+      encode_done_cv_.wait(lock, [&] { return !encode_busy_; });
+    } else {
+      EncodeSlots(&b.slots[begin], &b.slots[0] + end);
+    }
+    for (size_t i = begin; i < end; ++i) {
+      Slot& slot = b.slots[i];
+      std::string pos_key = U64Key(slot.position);
+      b.wb.Put(handles_[kEvents], pos_key, slot.bytes);
+      b.wb.Put(handles_[kEventIds], IdKey(slot.event->id), pos_key);
+      frontier_.Append(slot.pending->leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
+        if (!IsStoredLevel(level)) return;
+        b.wb.Put(handles_[kMerkle], MerkleKey(level, index),
+                 rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
+      });
+      std::string().swap(slot.bytes);
+    }
+    b.written_slots = end;
+  }
+
+  static void EncodeSlots(Slot* begin, Slot* end) {
+    for (Slot* s = begin; s != end; ++s) {
+      s->bytes = EncodeEnvelope(*s->event, *s->stream, s->version, s->position, s->recorded_at);
+      s->pending->leaf = HashLeaf(AsBytes(s->bytes));
+      s->ready = true;
+    }
+  }
+
+  // The encoder thread: takes half of a large batch's encoding and hashing.
+  void EncoderLoop() {
+    std::unique_lock<std::mutex> lock(encode_mu_);
+    while (true) {
+      encode_cv_.wait(lock, [&] { return encode_busy_ || encode_stop_; });
+      if (encode_stop_) return;
+      auto [begin, end] = encode_job_;
+      lock.unlock();
+      EncodeSlots(begin, end);
+      lock.lock();
+      encode_busy_ = false;
+      encode_done_cv_.notify_one();
+    }
+  }
+
   // Adds the stream heads and the tree head to the batch; the sequencer's caches move on.
   void Seal(Batch& b) {
     if (seq_head_.size != b.first_size) {
@@ -842,7 +926,7 @@ class EventLog::Impl final : public NodeReader {
   }
 
   // An append whose ids are all known: the same content returns the original result.
-  Result<AppendResult> Replay(const Request& r, const std::vector<KnownId>& known, const Batch& b) {
+  Result<AppendResult> Replay(const Request& r, const std::vector<KnownId>& known, Batch& b) {
     AppendResult result;
     result.replayed = true;
     for (size_t i = 0; i < r.events.size(); ++i) {
@@ -852,6 +936,7 @@ class EventLog::Impl final : public NodeReader {
       bool same;
       if (const PendingEvent* p = known[i].pending) {
         // Pending events are compared by re-encoding the retry where the original stands.
+        WriteSlots(b);  // the original may be placed in this batch but not encoded yet
         KASANE_ASSIGN_OR_RETURN(std::optional<StreamInfo> info, SequencedStream(r.stream, b));
         if (!info || info->id != p->stream_id) {
           return AlreadyExists("event id " + want.id.ToString() +
@@ -940,17 +1025,8 @@ class EventLog::Impl final : public NodeReader {
     result.first_version = version;
     for (const auto& e : r.events) {
       Position position = seq_head_.size++;
-      std::string bytes = EncodeEnvelope(e, r.stream, version, position, now);
-      Hash leaf = HashLeaf(AsBytes(bytes));
-      std::string pos_key = U64Key(position);
-      b.wb.Put(handles_[kEvents], pos_key, bytes);
-      b.wb.Put(handles_[kEventIds], IdKey(e.id), pos_key);
-      frontier_.Append(leaf, [&](uint32_t level, uint64_t index, const Hash& h) {
-        if (!IsStoredLevel(level)) return;
-        b.wb.Put(handles_[kMerkle], MerkleKey(level, index),
-                 rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size()));
-      });
-      b.ids.emplace(e.id, PendingEvent{next.id, version, position, now, leaf});
+      auto [it, inserted] = b.ids.emplace(e.id, PendingEvent{next.id, version, position, now, {}});
+      b.slots.push_back(Slot{&e, &r.stream, version, position, now, &it->second, {}, false});
       next.head_version = version;
       next.head_position = position;
       ++version;
@@ -981,6 +1057,15 @@ class EventLog::Impl final : public NodeReader {
   std::unique_ptr<Batch> handoff_;              // GUARDED_BY(queue_mu_)
   std::thread sequencer_;
   std::thread committer_;
+
+  // The encoder thread's single job slot.
+  std::mutex encode_mu_;
+  std::condition_variable encode_cv_;
+  std::condition_variable encode_done_cv_;
+  std::pair<Slot*, Slot*> encode_job_{nullptr, nullptr};  // GUARDED_BY(encode_mu_)
+  bool encode_busy_ = false;                               // GUARDED_BY(encode_mu_)
+  bool encode_stop_ = false;                               // GUARDED_BY(encode_mu_)
+  std::thread encoder_;
   std::atomic<bool> failed_{false};
   // Why appends are refused once failed_ is set; written only in Open, before the threads start.
   std::string failure_ = "the log stopped accepting writes after a failed commit";
