@@ -5,6 +5,7 @@
 #include <kj/exception.h>
 
 #include <cstring>
+#include <memory>
 
 #include "eventstore/envelope.capnp.h"
 
@@ -55,8 +56,32 @@ capnp::Data::Reader AsData(std::string_view s) {
   return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
 }
 
+std::string EncodeInto(capnp::MallocMessageBuilder& message, const EnvelopeFields& f);
+
+// A zeroed first segment per thread, reused so that encoding an event does not allocate and
+// zero a fresh one. Cap'n Proto requires the segment to be zero; Encode re-zeroes what it used.
+constexpr size_t kScratchWords = 2048;
+capnp::word* ScratchSegment() {
+  thread_local std::unique_ptr<capnp::word[]> scratch(new capnp::word[kScratchWords]());
+  return scratch.get();
+}
+
 std::string Encode(const EnvelopeFields& f) {
-  capnp::MallocMessageBuilder message(64 + (f.payload.size() + f.stream.size()) / 8);
+  capnp::word* scratch = ScratchSegment();
+  size_t used_words = kScratchWords;
+  std::string out;
+  {
+    capnp::MallocMessageBuilder message(kj::arrayPtr(scratch, kScratchWords));
+    out = EncodeInto(message, f);
+    auto segments = message.getSegmentsForOutput();
+    used_words = segments.size() > 0 && segments[0].begin() == scratch ? segments[0].size()
+                                                                       : kScratchWords;
+  }
+  std::memset(scratch, 0, used_words * sizeof(capnp::word));
+  return out;
+}
+
+std::string EncodeInto(capnp::MallocMessageBuilder& message, const EnvelopeFields& f) {
   auto env = message.initRoot<wire::Envelope>();
   env.setEventId(AsData(f.id));
   env.setStream(AsText(f.stream));
