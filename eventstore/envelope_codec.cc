@@ -74,8 +74,8 @@ std::string Encode(const EnvelopeFields& f) {
     capnp::MallocMessageBuilder message(kj::arrayPtr(scratch, kScratchWords));
     out = EncodeInto(message, f);
     auto segments = message.getSegmentsForOutput();
-    used_words = segments.size() > 0 && segments[0].begin() == scratch ? segments[0].size()
-                                                                       : kScratchWords;
+    used_words =
+        segments.size() > 0 && segments[0].begin() == scratch ? segments[0].size() : kScratchWords;
   }
   std::memset(scratch, 0, used_words * sizeof(capnp::word));
   return out;
