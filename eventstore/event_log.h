@@ -23,10 +23,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -48,6 +50,10 @@ struct EventLogOptions {
   Random* random = nullptr;
   // Create the folder if it does not exist. When false, a missing folder is kNotFound.
   bool create_if_missing = true;
+  // The master key that wraps every subject's data key (sealed payloads). When unset, the key is
+  // read from `dir/master.key` (mode 0600), created there on first open. Deployments that keep
+  // it elsewhere pass it here (the CLI reads --master-key-file or KASANE_MASTER_KEY).
+  std::optional<std::array<uint8_t, 32>> master_key;
 };
 
 enum class Direction { kForward, kBackward };
@@ -126,6 +132,26 @@ class EventLog final {
   // The signed-note verifier key: name+hex(keyid)+base64(0x01||pubkey).
   const std::string& VerifierKey() const;
   const std::string& Origin() const;
+
+  // --- Sealed payloads: personal content encrypted per data subject (docs/erasure.md) ---
+
+  // Encrypts `plaintext` for `subject` (an opaque person id, never a name) with XChaCha20-Poly1305
+  // under the subject's random data key, created and stored wrapped by the master key on first
+  // use (durably, before this returns). The associated data binds `event_id`, `subject` and
+  // `path`, so a part cannot be moved to another event, person or field. The caller puts the
+  // part in NewEvent::sealed; the Merkle leaf then covers the ciphertext.
+  // Fails with kFailedPrecondition when the subject has been erased, kInvalidArgument for an
+  // empty subject or path.
+  Result<SealedPart> Seal(const EventId& event_id, const std::string& subject,
+                          const std::string& path, std::string_view plaintext);
+  // Decrypts a part of event `event_id`. Returns std::nullopt when the subject was erased (its
+  // key is destroyed); kDataLoss when the part does not authenticate (tampered, or moved).
+  Result<std::optional<std::string>> Unseal(const EventId& event_id, const SealedPart& part) const;
+  // Erases a subject: destroys its data key (deleted, and its key range compacted so it leaves
+  // the SST files) and appends the subject id to the erasure ledger beside the database
+  // (synced), which restore replays. Idempotent. Appending an erasure event is the caller's.
+  Status EraseSubject(const std::string& subject);
+  bool IsErased(const std::string& subject) const;
 
   // Recomputes every leaf, node and root from the stored events, checks the head, every stored
   // checkpoint and the indexes. `progress(done, total)` is called now and then (may be null).
