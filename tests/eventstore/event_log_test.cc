@@ -10,6 +10,7 @@
 
 #include "eventstore/envelope_codec.h"
 #include "eventstore/signed_note.h"
+#include "tests/eventstore/raw_db.h"
 #include "tests/eventstore/test_util.h"
 
 namespace kasane::eventstore {
@@ -400,37 +401,6 @@ TEST_F(EventLogTest, VerifyPassesOnAnIntactStore) {
   EXPECT_GT(calls, 0u);
 }
 
-// Opens the log's database with RocksDB's own API, as an insider with file access could.
-class RawDb {
- public:
-  explicit RawDb(const std::string& dir) {
-    std::vector<std::string> names;
-    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir + "/log", &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* db = nullptr;
-    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir + "/log", cfs, &handles_, &db).ok());
-    db_.reset(db);
-    for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
-  }
-  ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  }
-  rocksdb::DB* db() { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* cf(const std::string& name) { return by_name_.at(name); }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
-};
-
-std::string PositionKey(uint64_t p) {
-  std::string k(8, '\0');
-  for (int i = 7; i >= 0; --i, p >>= 8) k[i] = static_cast<char>(p & 0xff);
-  return k;
-}
-
 TEST_F(EventLogTest, VerifyCatchesAnEventRewrittenThroughRocksDb) {
   {
     auto log = OpenLog();
@@ -441,17 +411,7 @@ TEST_F(EventLogTest, VerifyCatchesAnEventRewrittenThroughRocksDb) {
     }
     ASSERT_TRUE(log->Checkpoint().ok());
   }
-  {
-    // A valid, canonical envelope with the same id, stream, version and position but another
-    // payload: only the content changed, as a forger would do it.
-    RawDb raw(dir_.path());
-    std::string bytes;
-    ASSERT_TRUE(raw.db()->Get({}, raw.cf("events"), PositionKey(7), &bytes).ok());
-    auto event = DecodeEnvelope(bytes);
-    ASSERT_TRUE(event.ok());
-    event->payload = "rewritten";
-    ASSERT_TRUE(raw.db()->Put({}, raw.cf("events"), PositionKey(7), EncodeEnvelope(*event)).ok());
-  }
+  ASSERT_TRUE(testing::RewriteEventPayload(dir_.path(), 7, "rewritten"));
   auto log = OpenLog();
   auto tampered = log->ReadAt(7);
   ASSERT_TRUE(tampered.ok());
@@ -472,15 +432,7 @@ TEST_F(EventLogTest, ADamagedTreeEdgeOpensForVerificationButRefusesAppends) {
       ASSERT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(i)}).ok());
     }
   }
-  {
-    RawDb raw(dir_.path());
-    std::string bytes;
-    ASSERT_TRUE(raw.db()->Get({}, raw.cf("events"), PositionKey(10), &bytes).ok());
-    auto event = DecodeEnvelope(bytes);
-    ASSERT_TRUE(event.ok());
-    event->payload = "rewritten";
-    ASSERT_TRUE(raw.db()->Put({}, raw.cf("events"), PositionKey(10), EncodeEnvelope(*event)).ok());
-  }
+  ASSERT_TRUE(testing::RewriteEventPayload(dir_.path(), 10, "rewritten"));
   auto log = OpenLog();
   auto append = log->Append("s", ExpectedVersion::Any(), {MakeEvent(100)});
   EXPECT_EQ(append.status().code(), StatusCode::kIoError);
@@ -499,7 +451,7 @@ TEST_F(EventLogTest, VerifyCatchesARemovedIndexEntryAndAForgedHead) {
     }
   }
   {
-    RawDb raw(dir_.path());
+    testing::RawDb raw(dir_.path());
     ASSERT_TRUE(raw.db()
                     ->Delete({}, raw.cf("event_ids"),
                              std::string(reinterpret_cast<const char*>(IdFrom(2).bytes.data()), 16))

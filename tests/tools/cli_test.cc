@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "eventstore/envelope_codec.h"
+#include "tests/eventstore/raw_db.h"
 #include "tests/eventstore/test_util.h"
 
 namespace kasane::tools {
@@ -116,27 +117,7 @@ TEST_F(CliTest, VerifyFailsOnAnEventRewrittenThroughRocksDb) {
   AppendSome(20, "case-9");
   ASSERT_EQ(Kasane("log checkpoint " + Data()).exit_code, 0);
   ASSERT_EQ(Kasane("verify " + Data()).exit_code, 0);
-  {
-    std::string path = dir_.Sub("data") + "/log";
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), path, cfs, &handles, &db).ok());
-    size_t events_cf = std::find(names.begin(), names.end(), "events") - names.begin();
-    std::string key(8, '\0');
-    key[7] = 3;
-    std::string bytes;
-    ASSERT_TRUE(db->Get({}, handles[events_cf], key, &bytes).ok());
-    auto e = eventstore::DecodeEnvelope(bytes);
-    ASSERT_TRUE(e.ok());
-    e->payload = "{\"n\":999}";
-    ASSERT_TRUE(db->Put({}, handles[events_cf], key, eventstore::EncodeEnvelope(*e)).ok());
-    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    delete db;
-  }
+  ASSERT_TRUE(eventstore::testing::RewriteEventPayload(dir_.Sub("data"), 3, "{\"n\":999}"));
   // The database is valid: the rewritten event reads back fine...
   Outcome read = Kasane("log read " + Data() + " --from 3 --limit 1");
   ASSERT_EQ(read.exit_code, 0) << read.err;
