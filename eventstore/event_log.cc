@@ -28,6 +28,7 @@
 
 #include "eventstore/envelope_codec.h"
 #include "eventstore/signed_note.h"
+#include "eventstore/subject_keys.h"
 
 namespace kasane::eventstore {
 namespace {
@@ -36,18 +37,29 @@ constexpr char kFormat[] = "kasane-log/1";
 constexpr char kMetaFormat[] = "format";
 constexpr char kMetaOrigin[] = "origin";
 constexpr char kMetaHead[] = "head";
+constexpr char kMetaMasterKeyCheck[] = "master_key_check";
 constexpr char kSigningKeyFile[] = "signing.key";
 constexpr char kDbDir[] = "log";
 
 // Column family indexes, in the order they are opened.
-enum Cf : size_t { kMeta = 0, kEvents, kEventIds, kStreams, kStreamIndex, kMerkle, kCheckpoints };
+enum Cf : size_t {
+  kMeta = 0,
+  kEvents,
+  kEventIds,
+  kStreams,
+  kStreamIndex,
+  kMerkle,
+  kCheckpoints,
+  kSubjectKeys
+};
 const std::vector<std::string> kCfNames = {rocksdb::kDefaultColumnFamilyName,
                                            "events",
                                            "event_ids",
                                            "streams",
                                            "stream_index",
                                            "merkle",
-                                           "checkpoints"};
+                                           "checkpoints",
+                                           "subject_keys"};
 
 void PutU64(std::string* out, uint64_t v) {
   char b[8];
@@ -185,6 +197,7 @@ class EventLog::Impl final : public NodeReader {
     if (sequencer_.joinable()) sequencer_.join();
     commit_cv_.notify_all();
     if (committer_.joinable()) committer_.join();
+    keys_.reset();
     for (auto* h : handles_) {
       if (db_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     }
@@ -252,6 +265,7 @@ class EventLog::Impl final : public NodeReader {
     }
 
     KASANE_RETURN_IF_ERROR(LoadOrCreateSigningKey(fresh));
+    KASANE_RETURN_IF_ERROR(OpenSubjectKeys(fresh));
 
     if (fresh) {
       rocksdb::WriteBatch batch;
@@ -594,6 +608,9 @@ class EventLog::Impl final : public NodeReader {
 
   const std::string& VerifierKey() const { return verifier_key_; }
   const std::string& Origin() const { return options_.origin; }
+  SubjectKeyStore& keys() const { return *keys_; }
+
+  Status Backup(const std::string& to_dir) const;
 
   Result<VerifyReport> Verify(const std::function<void(uint64_t, uint64_t)>& progress) const;
 
@@ -657,6 +674,39 @@ class EventLog::Impl final : public NodeReader {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     return wo;
+  }
+
+  // Loads (or creates) the master key, checks it against the one the store was created with,
+  // and opens the subject key store, which replays the erasure ledger.
+  Status OpenSubjectKeys(bool fresh) {
+    std::string check;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kMetaMasterKeyCheck, &check);
+    bool has_check = s.ok();
+    if (!has_check && !s.IsNotFound()) return FromRocks(s, "reading the master key check");
+    std::unique_ptr<Random> owned;
+    Random* random = options_.random;
+    if (random == nullptr) {
+      owned = std::make_unique<SystemRandom>();
+      random = owned.get();
+    }
+    // A store that never had a master key (new, or older than sealed payloads) may create one.
+    KASANE_ASSIGN_OR_RETURN(
+        MasterKey master,
+        LoadOrCreateMasterKey(options_.dir, options_.master_key, fresh || !has_check, *random));
+    std::string expected = MasterKeyCheck(master);
+    if (has_check && check != expected) {
+      return InvalidArgument("the master key is not the one this data folder was created with");
+    }
+    if (!has_check) {
+      KASANE_RETURN_IF_ERROR(
+          FromRocks(db_->Put(SyncWrite(), handles_[kMeta], kMetaMasterKeyCheck, expected),
+                    "storing the master key check"));
+    }
+    KASANE_ASSIGN_OR_RETURN(keys_, SubjectKeyStore::Open(db_.get(), handles_[kSubjectKeys],
+                                                         handles_, options_.dir, master));
+    master.fill(0);
+    return Status::Ok();
   }
 
   Status LoadOrCreateSigningKey(bool fresh) {
@@ -1037,6 +1087,7 @@ class EventLog::Impl final : public NodeReader {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<NoteSigner> signer_;
   std::string verifier_key_;
+  std::unique_ptr<SubjectKeyStore> keys_;  // set by Open
 
   // The append queue and the hand-off between the two writer threads.
   std::mutex queue_mu_;
@@ -1274,6 +1325,111 @@ Result<VerifyReport> EventLog::Impl::Verify(
   return report;
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// True when `dir` does not exist or is an empty folder.
+Result<bool> IsAbsentOrEmpty(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return true;
+  if (!fs::is_directory(dir, ec)) return false;
+  return fs::is_empty(dir, ec);
+}
+
+// Copies `from` to `to` (which must not exist) and fsyncs the copy.
+Status CopyFileSynced(const fs::path& from, const fs::path& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) return IoError("cannot read " + from.string());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string content = buf.str();
+  struct stat st {};
+  mode_t mode = ::stat(from.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0600;
+  Status s = WriteFileSynced(to, content, mode);
+  std::fill(content.begin(), content.end(), '\0');
+  return s;
+}
+
+// Copies every file under `from` into `to` (created), fsyncing files and folders.
+Status CopyTreeSynced(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return IoError("cannot create " + to.string() + ": " + ec.message());
+  for (const auto& entry : fs::directory_iterator(from, ec)) {
+    fs::path target = to / entry.path().filename();
+    if (entry.is_directory()) {
+      KASANE_RETURN_IF_ERROR(CopyTreeSynced(entry.path(), target));
+    } else if (entry.is_regular_file()) {
+      KASANE_RETURN_IF_ERROR(CopyFileSynced(entry.path(), target));
+    }
+  }
+  if (ec) return IoError("cannot list " + from.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status EventLog::Impl::Backup(const std::string& to_dir) const {
+  fs::path to(to_dir);
+  KASANE_ASSIGN_OR_RETURN(bool empty, IsAbsentOrEmpty(to));
+  if (!empty) return InvalidArgument("the backup folder " + to.string() + " is not empty");
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return IoError("cannot create " + to.string() + ": " + ec.message());
+  // No erasure between the database copy and the ledger copy: the ledger then names every
+  // subject whose key the copied database no longer holds (and perhaps a few it still holds,
+  // which the restored log destroys again when it opens).
+  auto paused = keys_->PauseErasures();
+  rocksdb::Checkpoint* raw = nullptr;
+  KASANE_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  KASANE_RETURN_IF_ERROR(
+      FromRocks(checkpoint->CreateCheckpoint((to / kDbDir).string()), "copying the database"));
+  fs::path dir(options_.dir);
+  for (const char* name : {kSigningKeyFile, kMasterKeyFile, kErasureLedgerFile}) {
+    if (fs::exists(dir / name, ec)) {
+      KASANE_RETURN_IF_ERROR(CopyFileSynced(dir / name, to / name));
+    }
+  }
+  int dfd = ::open(to.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+Status EventLog::RestoreBackup(const std::string& from_dir, const std::string& dir,
+                               const std::vector<std::string>& extra_ledgers) {
+  fs::path from(from_dir), to(dir);
+  std::error_code ec;
+  if (!fs::is_directory(from / kDbDir, ec) || !fs::exists(from / kSigningKeyFile, ec)) {
+    return InvalidArgument(from.string() + " is not a kasane backup (no log/ or signing.key)");
+  }
+  KASANE_ASSIGN_OR_RETURN(bool empty, IsAbsentOrEmpty(to));
+  if (!empty) return InvalidArgument("the data folder " + to.string() + " is not empty");
+  // Read every ledger before copying anything, so that a bad one changes nothing.
+  KASANE_ASSIGN_OR_RETURN(std::vector<std::string> ledger,
+                          ReadErasureLedger((from / kErasureLedgerFile).string()));
+  std::unordered_set<std::string> seen(ledger.begin(), ledger.end());
+  for (const auto& extra : extra_ledgers) {
+    if (!fs::exists(extra, ec)) return NotFound("the erasure ledger " + extra + " does not exist");
+    KASANE_ASSIGN_OR_RETURN(std::vector<std::string> more, ReadErasureLedger(extra));
+    for (auto& subject : more) {
+      if (seen.insert(subject).second) ledger.push_back(std::move(subject));
+    }
+  }
+  KASANE_RETURN_IF_ERROR(CopyTreeSynced(from / kDbDir, to / kDbDir));
+  for (const char* name : {kSigningKeyFile, kMasterKeyFile}) {
+    if (fs::exists(from / name, ec)) KASANE_RETURN_IF_ERROR(CopyFileSynced(from / name, to / name));
+  }
+  if (!ledger.empty()) {
+    KASANE_RETURN_IF_ERROR(WriteErasureLedger((to / kErasureLedgerFile).string(), ledger));
+  }
+  return Status::Ok();
+}
+
 EventLog::EventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EventLog::~EventLog() = default;
 
@@ -1319,6 +1475,24 @@ const std::string& EventLog::Origin() const { return impl_->Origin(); }
 Result<VerifyReport> EventLog::Verify(
     const std::function<void(uint64_t, uint64_t)>& progress) const {
   return impl_->Verify(progress);
+}
+
+Result<SealedPart> EventLog::Seal(const EventId& event_id, const std::string& subject,
+                                  const std::string& path, std::string_view plaintext) {
+  return impl_->keys().Seal(event_id, subject, path, plaintext);
+}
+Result<std::optional<std::string>> EventLog::Unseal(const EventId& event_id,
+                                                    const SealedPart& part) const {
+  return impl_->keys().Unseal(event_id, part);
+}
+Status EventLog::EraseSubject(const std::string& subject) { return impl_->keys().Erase(subject); }
+bool EventLog::IsErased(const std::string& subject) const {
+  return impl_->keys().IsErased(subject);
+}
+Status EventLog::Backup(const std::string& to_dir) const { return impl_->Backup(to_dir); }
+Result<std::optional<std::string>> EventLog::TEST_StoredSubjectKey(
+    const std::string& subject) const {
+  return impl_->keys().TEST_StoredRecord(subject);
 }
 
 }  // namespace kasane::eventstore

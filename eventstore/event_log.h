@@ -21,9 +21,9 @@
 //   KASANE_ASSIGN_OR_RETURN(std::string note, log->Checkpoint());
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
-#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -51,8 +51,10 @@ struct EventLogOptions {
   // Create the folder if it does not exist. When false, a missing folder is kNotFound.
   bool create_if_missing = true;
   // The master key that wraps every subject's data key (sealed payloads). When unset, the key is
-  // read from `dir/master.key` (mode 0600), created there on first open. Deployments that keep
-  // it elsewhere pass it here (the CLI reads --master-key-file or KASANE_MASTER_KEY).
+  // read from `dir/master.key` (mode 0600, 64 hex digits), created there on first open; an
+  // existing store whose master.key is missing does not open (kDataLoss). Deployments that keep
+  // it elsewhere pass it here (the CLI reads --master-key-file or KASANE_MASTER_KEY). Opening
+  // with a key other than the one the store was created with is kInvalidArgument.
   std::optional<std::array<uint8_t, 32>> master_key;
 };
 
@@ -75,9 +77,12 @@ struct VerifyReport {
 
 class EventLog final {
  public:
-  // Opens (or creates) the log in options.dir. Creates the signing key (mode 0600) on first open.
-  // Fails with kInvalidArgument for a bad origin or one that differs from the folder's, kIoError
-  // when RocksDB cannot open, kDataLoss when the stored head is unreadable.
+  // Opens (or creates) the log in options.dir. Creates the signing key and the master key (mode
+  // 0600) on first open. Loads the erasure ledger and destroys again the data key of any erased
+  // subject that is present (an older backup was restored) before returning.
+  // Fails with kInvalidArgument for a bad origin or one that differs from the folder's, or the
+  // wrong master key; kIoError when RocksDB cannot open; kDataLoss when the stored head is
+  // unreadable or a key file is missing.
   static Result<std::unique_ptr<EventLog>> Open(EventLogOptions options);
 
   // Drains pending appends, stops the writer and closes the database.
@@ -147,11 +152,37 @@ class EventLog final {
   // Decrypts a part of event `event_id`. Returns std::nullopt when the subject was erased (its
   // key is destroyed); kDataLoss when the part does not authenticate (tampered, or moved).
   Result<std::optional<std::string>> Unseal(const EventId& event_id, const SealedPart& part) const;
-  // Erases a subject: destroys its data key (deleted, and its key range compacted so it leaves
-  // the SST files) and appends the subject id to the erasure ledger beside the database
-  // (synced), which restore replays. Idempotent. Appending an erasure event is the caller's.
+  // Erases a subject. First appends the subject id to the erasure ledger `dir/erasure.ledger`
+  // (fsynced), then deletes its wrapped data key (sync), drops it from memory, flushes every
+  // column family and compacts the key's range so that, once this returns, no file of the
+  // database (SST or WAL) still holds the key: every part sealed for the subject is then
+  // unreadable, while every event, proof and checkpoint still verifies. Idempotent: erasing an
+  // erased subject finishes any destruction a failure interrupted and otherwise does nothing.
+  // Appending an erasure event is the caller's. kInvalidArgument for a bad subject id, kIoError
+  // when the ledger or the database cannot be written (the subject may then already be erased
+  // in the ledger: retry). Slow (a flush and a compaction): an administrative operation.
   Status EraseSubject(const std::string& subject);
+  // True once EraseSubject has written the subject to the ledger (loaded at open).
   bool IsErased(const std::string& subject) const;
+
+  // --- Backup and restore (docs/erasure.md) ---
+
+  // Writes a consistent, online copy of the data folder into `to_dir` (created; must not exist or
+  // be empty): a RocksDB checkpoint of the database in `to_dir/log`, then signing.key, master.key
+  // (when the log uses the file; a master key passed in options is not copied) and
+  // erasure.ledger. Erasures wait while it runs, so the copied ledger covers every erasure the
+  // copied database reflects. The backup holds the master key unless it is kept elsewhere.
+  Status Backup(const std::string& to_dir) const;
+  // Copies the backup `from_dir` into the data folder `dir` (which must not exist or be empty).
+  // The restored ledger is the union of the backup's and every file in `extra_ledgers`, so that
+  // erasures made after the backup was taken are applied when the restored log is next opened
+  // (which destroys those keys again). Does not open or verify the log: the caller does.
+  // kInvalidArgument for a non-empty `dir` or a folder that is not a backup.
+  static Status RestoreBackup(const std::string& from_dir, const std::string& dir,
+                              const std::vector<std::string>& extra_ledgers);
+
+  // The wrapped data key record stored for `subject` in `subject_keys`, or nullopt. For tests.
+  Result<std::optional<std::string>> TEST_StoredSubjectKey(const std::string& subject) const;
 
   // Recomputes every leaf, node and root from the stored events, checks the head, every stored
   // checkpoint and the indexes. `progress(done, total)` is called now and then (may be null).

@@ -1,0 +1,448 @@
+#include "eventstore/subject_keys.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace kasane::eventstore {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kNonceBytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr size_t kTagBytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+constexpr uint8_t kWrapVersion = 0x01;
+// version ‖ nonce ‖ wrapped key ‖ tag
+constexpr size_t kWrappedBytes = 1 + kNonceBytes + 32 + kTagBytes;
+constexpr std::string_view kWrapLabel = "kasane-subject-key/1";
+constexpr std::string_view kSealLabel = "kasane-sealed/1";
+constexpr std::string_view kCheckLabel = "kasane-master-key-check/1";
+
+static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == 32);
+
+void EnsureSodium() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (sodium_init() < 0) abort();  // an unusable system: nothing can be sealed
+  });
+}
+
+const uint8_t* U8(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// label ‖ event id (16) ‖ u32 BE len ‖ subject ‖ u32 BE len ‖ path: unambiguous by construction.
+std::string SealAd(const EventId& event_id, std::string_view subject, std::string_view path) {
+  std::string ad;
+  ad.reserve(kSealLabel.size() + 16 + 8 + subject.size() + path.size());
+  ad.append(kSealLabel);
+  ad.append(reinterpret_cast<const char*>(event_id.bytes.data()), event_id.bytes.size());
+  PutU32(&ad, static_cast<uint32_t>(subject.size()));
+  ad.append(subject);
+  PutU32(&ad, static_cast<uint32_t>(path.size()));
+  ad.append(path);
+  return ad;
+}
+
+std::string WrapAd(std::string_view subject) {
+  std::string ad(kWrapLabel);
+  ad.append(subject);
+  return ad;
+}
+
+Status SyncDir(const fs::path& dir) {
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return IoError("cannot open " + dir.string() + ": " + std::strerror(errno));
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) return IoError("cannot sync " + dir.string() + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status WriteAll(int fd, std::string_view content, const std::string& what) {
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write " + what + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+// Creates `path` (which must not exist) with `content`, fsyncs it and its folder.
+Status WriteNewFile(const fs::path& path, std::string_view content, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return IoError("cannot create " + path.string() + ": " + std::strerror(errno));
+  Status s = WriteAll(fd, content, path.string());
+  if (s.ok() && ::fsync(fd) != 0) s = IoError("cannot sync " + path.string());
+  ::close(fd);
+  if (!s.ok()) return s;
+  return SyncDir(path.parent_path());
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
+  return IoError(what + ": " + s.ToString());
+}
+
+rocksdb::WriteOptions SyncWrite() {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return wo;
+}
+
+}  // namespace
+
+Status ValidateSubject(std::string_view subject) {
+  if (subject.empty() || subject.size() > 256) {
+    return InvalidArgument("a subject id must be 1..256 bytes");
+  }
+  for (char c : subject) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f)
+      return InvalidArgument("a subject id must not hold control characters");
+  }
+  return Status::Ok();
+}
+
+Result<MasterKey> LoadOrCreateMasterKey(const std::string& dir,
+                                        const std::optional<MasterKey>& given, bool may_create,
+                                        Random& random) {
+  EnsureSodium();
+  if (given) return *given;
+  fs::path path = fs::path(dir) / kMasterKeyFile;
+  std::error_code ec;
+  MasterKey key{};
+  if (fs::exists(path, ec)) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    size_t len = 0;
+    if (line.size() != 64 ||
+        sodium_hex2bin(key.data(), key.size(), line.data(), line.size(), nullptr, &len, nullptr) !=
+            0 ||
+        len != 32) {
+      sodium_memzero(line.data(), line.size());
+      return DataLoss(path.string() + " is not 64 hex digits");
+    }
+    sodium_memzero(line.data(), line.size());
+    return key;
+  }
+  if (!may_create) {
+    return DataLoss("the master key " + path.string() +
+                    " is missing; restore it from backup, or pass it with --master-key-file / "
+                    "KASANE_MASTER_KEY (a new key could not unwrap any stored data key)");
+  }
+  random.Fill(key);
+  std::string hex(65, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), key.data(), key.size());
+  hex[64] = '\n';
+  Status s = WriteNewFile(path, hex, 0600);
+  sodium_memzero(hex.data(), hex.size());
+  if (!s.ok()) return s;
+  return key;
+}
+
+std::string MasterKeyCheck(const MasterKey& key) {
+  EnsureSodium();
+  std::string out(32, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(), U8(kCheckLabel),
+                     kCheckLabel.size(), key.data(), key.size());
+  return out;
+}
+
+Result<std::vector<std::string>> ReadErasureLedger(const std::string& path) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return out;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string text = buf.str();
+  std::unordered_set<std::string> seen;
+  size_t start = 0;
+  while (true) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) break;  // a torn last line (or the end)
+    std::string line = text.substr(start, nl - start);
+    start = nl + 1;
+    if (!ValidateSubject(line).ok()) {
+      return DataLoss("the erasure ledger " + path + " holds a line that is not a subject id");
+    }
+    if (seen.insert(line).second) out.push_back(std::move(line));
+  }
+  return out;
+}
+
+Status WriteErasureLedger(const std::string& path, const std::vector<std::string>& subjects) {
+  std::string text;
+  for (const auto& s : subjects) {
+    KASANE_RETURN_IF_ERROR(ValidateSubject(s));
+    text += s;
+    text += '\n';
+  }
+  return WriteNewFile(path, text, 0600);
+}
+
+SubjectKeyStore::SubjectKeyStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                 std::vector<rocksdb::ColumnFamilyHandle*> all_cfs,
+                                 std::string ledger_path, const MasterKey& master)
+    : db_(db),
+      cf_(cf),
+      all_cfs_(std::move(all_cfs)),
+      ledger_path_(std::move(ledger_path)),
+      master_(master) {}
+
+SubjectKeyStore::~SubjectKeyStore() {
+  for (auto& [subject, key] : cache_) sodium_memzero(key.data(), key.size());
+  sodium_memzero(master_.data(), master_.size());
+}
+
+Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::Open(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+    std::vector<rocksdb::ColumnFamilyHandle*> all_cfs, const std::string& dir,
+    const MasterKey& master) {
+  EnsureSodium();
+  std::string ledger = (fs::path(dir) / kErasureLedgerFile).string();
+  std::unique_ptr<SubjectKeyStore> store(
+      new SubjectKeyStore(db, cf, std::move(all_cfs), ledger, master));
+  // Cut a torn last line so that the next append starts a fresh line.
+  std::error_code ec;
+  if (fs::exists(ledger, ec)) {
+    std::ifstream in(ledger, std::ios::binary);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    std::string text = buf.str();
+    if (!text.empty() && text.back() != '\n') {
+      size_t keep = text.rfind('\n');
+      keep = keep == std::string::npos ? 0 : keep + 1;
+      if (::truncate(ledger.c_str(), static_cast<off_t>(keep)) != 0) {
+        return IoError("cannot truncate the torn end of " + ledger + ": " + std::strerror(errno));
+      }
+    }
+  }
+  KASANE_ASSIGN_OR_RETURN(std::vector<std::string> subjects, ReadErasureLedger(ledger));
+  store->erased_.insert(subjects.begin(), subjects.end());
+  // Keys of erased subjects that are back (an older backup was restored) are destroyed again.
+  std::vector<std::string> present;
+  for (const auto& subject : subjects) {
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, subject, &value);
+    if (s.IsNotFound()) continue;
+    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a subject key"));
+    present.push_back(subject);
+  }
+  if (!present.empty()) KASANE_RETURN_IF_ERROR(store->DestroyStoredKeys(present));
+  return store;
+}
+
+bool SubjectKeyStore::IsErased(const std::string& subject) const {
+  std::shared_lock<std::shared_mutex> lock(cache_mu_);
+  return erased_.count(subject) > 0;
+}
+
+Result<std::optional<SubjectKeyStore::DataKey>> SubjectKeyStore::KeyFor(const std::string& subject,
+                                                                        bool create) const {
+  {
+    std::shared_lock<std::shared_mutex> lock(cache_mu_);
+    if (erased_.count(subject)) return std::optional<DataKey>();
+    if (auto it = cache_.find(subject); it != cache_.end()) return std::optional(it->second);
+  }
+  // Slow path: load or create under create_mu_, which erasure also takes, so a key erased
+  // meanwhile is never loaded back into the cache nor created again.
+  std::lock_guard<std::mutex> creating(create_mu_);
+  {
+    std::shared_lock<std::shared_mutex> lock(cache_mu_);
+    if (erased_.count(subject)) return std::optional<DataKey>();
+    if (auto it = cache_.find(subject); it != cache_.end()) return std::optional(it->second);
+  }
+  DataKey key{};
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_, subject, &value);
+  if (s.ok()) {
+    if (value.size() != kWrappedBytes || static_cast<uint8_t>(value[0]) != kWrapVersion) {
+      return DataLoss("a stored subject key is malformed");
+    }
+    std::string ad = WrapAd(subject);
+    unsigned long long len = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            key.data(), &len, nullptr, U8(value) + 1 + kNonceBytes, 32 + kTagBytes, U8(ad),
+            ad.size(), U8(value) + 1, master_.data()) != 0 ||
+        len != 32) {
+      return DataLoss("a stored subject key does not unwrap with this master key");
+    }
+  } else if (s.IsNotFound()) {
+    if (!create) return std::optional<DataKey>();
+    // Keys and nonces come from libsodium's CSPRNG, never from an injected (maybe seeded) Random:
+    // a repeated nonce under one key would expose the plaintexts.
+    randombytes_buf(key.data(), key.size());
+    std::string wrapped(kWrappedBytes, '\0');
+    auto* w = reinterpret_cast<uint8_t*>(wrapped.data());
+    w[0] = kWrapVersion;
+    randombytes_buf(w + 1, kNonceBytes);
+    std::string ad = WrapAd(subject);
+    unsigned long long len = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(w + 1 + kNonceBytes, &len, key.data(), key.size(),
+                                               U8(ad), ad.size(), nullptr, w + 1, master_.data());
+    Status put = FromRocks(db_->Put(SyncWrite(), cf_, subject, wrapped), "storing a subject key");
+    if (!put.ok()) {
+      sodium_memzero(key.data(), key.size());
+      return put;
+    }
+  } else {
+    return FromRocks(s, "reading a subject key");
+  }
+  std::unique_lock<std::shared_mutex> lock(cache_mu_);
+  cache_[subject] = key;
+  std::optional<DataKey> out(key);
+  sodium_memzero(key.data(), key.size());
+  return out;
+}
+
+Result<SealedPart> SubjectKeyStore::Seal(const EventId& event_id, const std::string& subject,
+                                         const std::string& path, std::string_view plaintext) {
+  KASANE_RETURN_IF_ERROR(ValidateSubject(subject));
+  if (path.empty()) return InvalidArgument("a sealed part needs a path");
+  KASANE_ASSIGN_OR_RETURN(std::optional<DataKey> key, KeyFor(subject, /*create=*/true));
+  if (!key) return FailedPrecondition("subject " + subject + " has been erased");
+  SealedPart part;
+  part.subject = subject;
+  part.path = path;
+  part.nonce.resize(kNonceBytes);
+  randombytes_buf(part.nonce.data(), kNonceBytes);
+  part.ciphertext.resize(plaintext.size() + kTagBytes);
+  std::string ad = SealAd(event_id, subject, path);
+  unsigned long long len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(reinterpret_cast<uint8_t*>(part.ciphertext.data()),
+                                             &len, U8(plaintext), plaintext.size(), U8(ad),
+                                             ad.size(), nullptr, U8(part.nonce), key->data());
+  sodium_memzero(key->data(), key->size());
+  part.ciphertext.resize(len);
+  return part;
+}
+
+Result<std::optional<std::string>> SubjectKeyStore::Unseal(const EventId& event_id,
+                                                           const SealedPart& part) const {
+  if (!ValidateSubject(part.subject).ok() || part.path.empty()) {
+    return DataLoss("a sealed part has no valid subject or path");
+  }
+  KASANE_ASSIGN_OR_RETURN(std::optional<DataKey> key, KeyFor(part.subject, /*create=*/false));
+  if (!key) {
+    if (IsErased(part.subject)) return std::optional<std::string>();
+    return DataLoss(
+        "no data key is stored for the subject of a sealed part, and it was not erased");
+  }
+  if (part.nonce.size() != kNonceBytes || part.ciphertext.size() < kTagBytes) {
+    sodium_memzero(key->data(), key->size());
+    return DataLoss("a sealed part is malformed");
+  }
+  std::string plain(part.ciphertext.size() - kTagBytes, '\0');
+  std::string ad = SealAd(event_id, part.subject, part.path);
+  unsigned long long len = 0;
+  int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+      reinterpret_cast<uint8_t*>(plain.data()), &len, nullptr, U8(part.ciphertext),
+      part.ciphertext.size(), U8(ad), ad.size(), U8(part.nonce), key->data());
+  sodium_memzero(key->data(), key->size());
+  if (rc != 0) {
+    return DataLoss(
+        "a sealed part does not authenticate (tampered, or moved to another event, "
+        "subject or path)");
+  }
+  plain.resize(len);
+  return std::optional<std::string>(std::move(plain));
+}
+
+Status SubjectKeyStore::AppendToLedger(const std::string& subject) {
+  fs::path path(ledger_path_);
+  std::error_code ec;
+  bool existed = fs::exists(path, ec);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("cannot open " + path.string() + ": " + std::strerror(errno));
+  Status s = WriteAll(fd, subject + "\n", path.string());
+  if (s.ok() && ::fsync(fd) != 0) s = IoError("cannot sync " + path.string());
+  ::close(fd);
+  if (!s.ok()) return s;
+  if (!existed) return SyncDir(path.parent_path());
+  return Status::Ok();
+}
+
+Status SubjectKeyStore::Erase(const std::string& subject) {
+  KASANE_RETURN_IF_ERROR(ValidateSubject(subject));
+  std::lock_guard<std::mutex> erasing(erase_mu_);
+  {
+    std::lock_guard<std::mutex> creating(create_mu_);
+    if (!IsErased(subject)) {
+      // The ledger first: once it is durable, the key is destroyed again at every open, even
+      // if this process dies before the delete below.
+      KASANE_RETURN_IF_ERROR(AppendToLedger(subject));
+      std::unique_lock<std::shared_mutex> lock(cache_mu_);
+      erased_.insert(subject);
+      if (auto it = cache_.find(subject); it != cache_.end()) {
+        sodium_memzero(it->second.data(), it->second.size());
+        cache_.erase(it);
+      }
+    }
+  }
+  // Idempotent: a retry after a failure below finishes the destruction.
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_, subject, &value);
+  if (s.IsNotFound()) return Status::Ok();
+  KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a subject key"));
+  return DestroyStoredKeys({subject});
+}
+
+Status SubjectKeyStore::DestroyStoredKeys(const std::vector<std::string>& subjects) {
+  rocksdb::WriteBatch batch;
+  std::string lo = subjects.front(), hi = subjects.front();
+  for (const auto& subject : subjects) {
+    KASANE_RETURN_IF_ERROR(FromRocks(batch.Delete(cf_, subject), "deleting a subject key"));
+    lo = std::min(lo, subject);
+    hi = std::max(hi, subject);
+  }
+  KASANE_RETURN_IF_ERROR(FromRocks(db_->Write(SyncWrite(), &batch), "deleting subject keys"));
+  // The wrapped key is still in the WAL, a memtable or SST files. Flushing every column family
+  // moves all data out of the WAL files written so far, so they become obsolete; compacting the
+  // key's range to the bottom level with nothing older below drops both the value and its
+  // tombstone; purging then deletes the obsolete WAL and SST files.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  flush.allow_write_stall = true;
+  KASANE_RETURN_IF_ERROR(FromRocks(db_->Flush(flush, all_cfs_), "flushing after an erasure"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  compact.exclusive_manual_compaction = false;
+  rocksdb::Slice begin(lo), end(hi);
+  KASANE_RETURN_IF_ERROR(
+      FromRocks(db_->CompactRange(compact, cf_, &begin, &end), "compacting subject keys"));
+  // Re-enabling deletions (without force, so a backup in progress keeps its files) runs a full
+  // scan for obsolete files and deletes them in this thread.
+  KASANE_RETURN_IF_ERROR(FromRocks(db_->DisableFileDeletions(), "pausing file deletions"));
+  KASANE_RETURN_IF_ERROR(
+      FromRocks(db_->EnableFileDeletions(/*force=*/false), "purging obsolete files"));
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> SubjectKeyStore::TEST_StoredRecord(
+    const std::string& subject) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_, subject, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a subject key"));
+  return std::optional<std::string>(std::move(value));
+}
+
+}  // namespace kasane::eventstore
