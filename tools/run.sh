@@ -10,7 +10,8 @@ KASANE="$BUILD_DIR/tools/kasane"
 DATA=${KASANE_DATA:-./data}
 
 echo "kasane: data folder $DATA"
-echo '{"note":"smoke"}' | "$KASANE" log append --data "$DATA" --stream smoke --type smoke.recorded
+echo '{"note":"smoke"}' | "$KASANE" log append --data "$DATA" --stream smoke --type smoke.recorded \
+  --id 00000000-0000-4000-8000-000000000001  # fixed id: running again is an idempotent retry
 "$KASANE" log read --data "$DATA" --stream smoke --limit 3
 "$KASANE" log checkpoint --data "$DATA"
 echo "verifier key: $("$KASANE" log verifier-key --data "$DATA")"
