@@ -271,6 +271,23 @@ TEST_F(EventCodecTest, EmptyPersonalFieldsAreNotSealed) {
   EXPECT_TRUE(d.erased_paths.empty());
 }
 
+TEST_F(EventCodecTest, MovingAnEventInSealsTheSameFieldsAsCopyingIt) {
+  const DomainEvent e = Household(1);
+  Result<NewEvent> copied = ToLogEvent(e, *log_);
+  Result<NewEvent> moved = ToLogEvent(DomainEvent(e), *log_);
+  ASSERT_TRUE(copied.ok());
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->payload, copied->payload);
+  ASSERT_EQ(moved->sealed.size(), copied->sealed.size());
+  for (size_t i = 0; i < moved->sealed.size(); ++i) {
+    EXPECT_EQ(moved->sealed[i].path, copied->sealed[i].path);
+    EXPECT_EQ(moved->sealed[i].subject, copied->sealed[i].subject);
+    EXPECT_NE(moved->sealed[i].nonce, copied->sealed[i].nonce);  // a fresh nonce per Seal
+  }
+  const DecodedEvent d = MustDecode(AppendRaw(std::move(moved).value()));
+  EXPECT_TRUE(d.event.payload == e.payload);
+}
+
 TEST_F(EventCodecTest, TamperedCiphertextIsDataLoss) {
   RecordedEvent r = Store(Household(1));
   ASSERT_EQ(r.sealed.size(), 4u);
