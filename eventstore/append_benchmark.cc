@@ -138,9 +138,12 @@ Result<double> RawC64(const std::string& dir, double seconds, size_t value_bytes
   return written / elapsed;
 }
 
-// kasane appends: `threads` callers, each on its own stream, `per_call` events per Append.
+constexpr int kSealedSubjects = 64;
+
+// kasane appends: `threads` callers, each on its own stream, `per_call` events per Append. With
+// `sealed`, each event also gets `payload` sealed for one of kSealedSubjects subjects, in the loop.
 Result<double> Appends(const std::string& dir, double seconds, int threads, int per_call,
-                       const std::string& payload, LatencyStats* stats) {
+                       const std::string& payload, LatencyStats* stats, bool sealed = false) {
   EventLogOptions options;
   options.dir = dir;
   KASANE_ASSIGN_OR_RETURN(std::unique_ptr<EventLog> log, EventLog::Open(options));
@@ -155,7 +158,19 @@ Result<double> Appends(const std::string& dir, double seconds, int threads, int 
     while (!stop) {
       std::vector<NewEvent> events;
       events.reserve(per_call);
-      for (int i = 0; i < per_call; ++i) events.push_back(MakeEvent(t, n++, payload));
+      for (int i = 0; i < per_call; ++i) {
+        events.push_back(MakeEvent(t, n++, payload));
+        if (sealed) {
+          NewEvent& e = events.back();
+          auto part = log->Seal(e.id, "bench-subject-" + std::to_string(n % kSealedSubjects),
+                                "bench.part", payload);
+          if (!part.ok()) {
+            failed = true;
+            return;
+          }
+          e.sealed.push_back(std::move(part).value());
+        }
+      }
       auto start = SteadyClock::now();
       auto r = log->Append(stream, ExpectedVersion::Any(), std::move(events));
       mine.push_back(std::chrono::duration<double, std::micro>(SteadyClock::now() - start).count());
@@ -186,6 +201,7 @@ std::string AppendBenchmarkReport::ToJson() const {
   j["raw_batch100_eps"] = raw_batch100_eps;
   j["raw_c64_eps"] = raw_c64_eps;
   j["append_batch100_eps"] = append_batch100_eps;
+  j["append_batch100_sealed_eps"] = append_batch100_sealed_eps;
   j["append_c1_eps"] = append_c1_eps;
   j["append_c16_eps"] = append_c16_eps;
   j["append_c64_eps"] = append_c64_eps;
@@ -194,15 +210,19 @@ std::string AppendBenchmarkReport::ToJson() const {
     j[std::string(name) + "_p99_us"] = s.p99_us;
   };
   lat("append_batch100", batch100);
+  lat("append_batch100_sealed", batch100_sealed);
   lat("append_c1", c1);
   lat("append_c16", c16);
   lat("append_c64", c64);
   j["event_bytes"] = event_bytes;
+  j["sealed_event_bytes"] = sealed_event_bytes;
   j["rounds"] = rounds;
   j["ratio_batch100"] = Median(ratio_batch100_rounds);
   j["ratio_c64"] = Median(ratio_c64_rounds);
   j["ratio_batch100_rounds"] = ratio_batch100_rounds;
   j["ratio_c64_rounds"] = ratio_c64_rounds;
+  j["ratio_sealed"] = Median(ratio_sealed_rounds);
+  j["ratio_sealed_rounds"] = ratio_sealed_rounds;
   return j.dump();
 }
 
@@ -220,14 +240,25 @@ Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& o
     sample.occurred_at = e.occurred_at;
     sample.recorded_at = e.occurred_at;
     report.event_bytes = EncodeEnvelope(sample).size();
+    SealedPart part;  // the sizes of a sealed part of the payload (nonce 24, tag 16)
+    part.subject = "bench-subject-0";
+    part.path = "bench.part";
+    part.nonce.assign(24, 'n');
+    part.ciphertext.assign(payload.size() + 16, 'c');
+    sample.sealed.push_back(part);
+    report.sealed_event_bytes = EncodeEnvelope(sample).size();
   }
   double secs = options.seconds_per_mode;
-  auto wanted = [&](const char* mode) { return options.only.empty() || options.only == mode; };
-  std::vector<double> raw_b, app_b, raw_c, app_c, app_1, app_16;
-  LatencyStats sb, s64, s1, s16;
+  auto wanted = [&](const char* mode) {
+    if (options.only.empty()) return true;
+    std::string list = "," + options.only + ",";
+    return list.find("," + std::string(mode) + ",") != std::string::npos;
+  };
+  std::vector<double> raw_b, app_b, app_bs, raw_c, app_c, app_1, app_16;
+  LatencyStats sb, sbs, s64, s1, s16;
   report.rounds = std::max(1, options.rounds);
   for (int round = 0; round < report.rounds; ++round) {
-    double rb = 0, ab = 0, rc = 0, ac = 0;
+    double rb = 0, ab = 0, sealed = 0, rc = 0, ac = 0;
     if (wanted("raw_batch100")) {
       KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
       KASANE_ASSIGN_OR_RETURN(rb, RawBatch100(d.path(), secs, report.event_bytes));
@@ -237,6 +268,11 @@ Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& o
       KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
       KASANE_ASSIGN_OR_RETURN(ab, Appends(d.path(), secs, 1, 100, payload, &sb));
       app_b.push_back(ab);
+    }
+    if (wanted("append_batch100_sealed")) {
+      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(sealed, Appends(d.path(), secs, 1, 100, payload, &sbs, true));
+      app_bs.push_back(sealed);
     }
     if (wanted("raw_c64")) {
       KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
@@ -260,14 +296,17 @@ Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& o
     }
     if (rb > 0 && ab > 0) report.ratio_batch100_rounds.push_back(ab / rb);
     if (rc > 0 && ac > 0) report.ratio_c64_rounds.push_back(ac / rc);
+    if (ab > 0 && sealed > 0) report.ratio_sealed_rounds.push_back(sealed / ab);
     // Latency figures are those of the last round.
     report.batch100 = sb;
+    report.batch100_sealed = sbs;
     report.c64 = s64;
     report.c1 = s1;
     report.c16 = s16;
   }
   report.raw_batch100_eps = Median(raw_b);
   report.append_batch100_eps = Median(app_b);
+  report.append_batch100_sealed_eps = Median(app_bs);
   report.raw_c64_eps = Median(raw_c);
   report.append_c64_eps = Median(app_c);
   report.append_c1_eps = Median(app_1);

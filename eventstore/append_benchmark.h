@@ -18,7 +18,9 @@ struct AppendBenchmarkOptions {
   int rounds = 3;                 // each round runs every mode, raw and kasane back to back
   size_t payload_bytes = 256;     // opaque payload per event
   std::string temp_root;          // where the temporary folders go; empty = $TMPDIR or /tmp
-  std::string only;               // run only this mode (e.g. "append_batch100"); empty = all
+  // Run only these modes, comma-separated (e.g. "append_batch100,append_batch100_sealed", which
+  // the sealed ratio needs); empty = all.
+  std::string only;
 };
 
 struct LatencyStats {
@@ -32,14 +34,19 @@ struct AppendBenchmarkReport {
   double raw_batch100_eps = 0;  // plain RocksDB, WriteBatch of 100 values, sync=true
   double raw_c64_eps = 0;       // plain RocksDB, 64 threads doing single synced Puts
   double append_batch100_eps = 0;
+  // As append_batch100, but each event also carries one part of payload_bytes sealed with
+  // EventLog::Seal in the caller's loop (so the cost of sealing counts), for 64 subjects.
+  double append_batch100_sealed_eps = 0;
   double append_c1_eps = 0;
   double append_c16_eps = 0;
   double append_c64_eps = 0;
-  LatencyStats batch100, c1, c16, c64;  // per Append call
-  size_t event_bytes = 0;               // stored bytes of one event (canonical envelope)
+  LatencyStats batch100, batch100_sealed, c1, c16, c64;  // per Append call
+  size_t event_bytes = 0;         // stored bytes of one event (canonical envelope)
+  size_t sealed_event_bytes = 0;  // stored bytes of one event of append_batch100_sealed
   int rounds = 0;
   std::vector<double> ratio_batch100_rounds;  // append_batch100 / raw_batch100, per round
   std::vector<double> ratio_c64_rounds;       // append_c64 / raw_c64, per round
+  std::vector<double> ratio_sealed_rounds;    // append_batch100_sealed / append_batch100
 
   // One JSON object with the keys named in BENCHMARKS.md.
   std::string ToJson() const;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -32,6 +33,28 @@ void EnsureSodium() {
   std::call_once(once, [] {
     if (sodium_init() < 0) abort();  // an unusable system: nothing can be sealed
   });
+}
+
+// Random bytes for nonces from libsodium's CSPRNG, drawn in blocks: one getrandom(2) per 4 KiB
+// instead of one per Seal. Each byte is handed out once; the pool is per thread, and discarded
+// in a forked child, so no two seals ever share a nonce.
+void FillNonce(uint8_t* out, size_t n) {
+  struct Pool {
+    std::array<uint8_t, 4096> bytes;
+    size_t used = 4096;
+    pid_t pid = 0;
+    ~Pool() { sodium_memzero(bytes.data(), bytes.size()); }
+  };
+  thread_local Pool pool;
+  pid_t pid = ::getpid();
+  if (pool.used + n > pool.bytes.size() || pool.pid != pid) {
+    randombytes_buf(pool.bytes.data(), pool.bytes.size());
+    pool.used = 0;
+    pool.pid = pid;
+  }
+  std::memcpy(out, pool.bytes.data() + pool.used, n);
+  sodium_memzero(pool.bytes.data() + pool.used, n);
+  pool.used += n;
 }
 
 const uint8_t* U8(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
@@ -323,7 +346,7 @@ Result<SealedPart> SubjectKeyStore::Seal(const EventId& event_id, const std::str
   part.subject = subject;
   part.path = path;
   part.nonce.resize(kNonceBytes);
-  randombytes_buf(part.nonce.data(), kNonceBytes);
+  FillNonce(reinterpret_cast<uint8_t*>(part.nonce.data()), kNonceBytes);
   part.ciphertext.resize(plaintext.size() + kTagBytes);
   std::string ad = SealAd(event_id, subject, path);
   unsigned long long len = 0;

@@ -10,6 +10,7 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   CliContext ctx;
   ctx.clock = &clock;
   AddLogCommands(app, ctx);
+  AddDataCommands(app, ctx);
   AddBenchCommands(app, ctx);
   try {
     app.parse(argc, argv);

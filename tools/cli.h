@@ -7,8 +7,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
 
 #include "base/clock.h"
+#include "base/status.h"
+#include "eventstore/event_log.h"
 
 namespace kasane::tools {
 
@@ -18,8 +22,26 @@ struct CliContext {
   int exit_code = 0;             // set by the command that ran
 };
 
+// The flags of every command that opens a data folder: --data, --origin, --master-key-file.
+struct DataFlags {
+  std::string dir = "./data";
+  std::string origin = "kasane.local/log";
+  std::string master_key_file;  // empty: $KASANE_MASTER_KEY, else dir/master.key
+};
+void AddDataFlags(CLI::App* cmd, DataFlags& flags);
+
+// Opens the log in flags.dir. The master key comes from --master-key-file (a file holding 64 hex
+// digits), else the environment variable KASANE_MASTER_KEY (64 hex digits), else the store's
+// own dir/master.key. kInvalidArgument for a malformed key.
+Result<std::unique_ptr<eventstore::EventLog>> OpenLog(const CliContext& ctx, const DataFlags& flags,
+                                                      bool create);
+// Prints `s` to stderr and sets exit code 2.
+void Fail(CliContext& ctx, const Status& s);
+
 // Registers `kasane log ...`, `kasane verify`, `kasane audit-bundle`, `kasane verify-bundle`.
 void AddLogCommands(CLI::App& app, CliContext& ctx);
+// Registers `kasane erase`, `kasane backup`, `kasane restore` (docs/erasure.md).
+void AddDataCommands(CLI::App& app, CliContext& ctx);
 // Registers `kasane bench ...`.
 void AddBenchCommands(CLI::App& app, CliContext& ctx);
 

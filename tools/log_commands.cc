@@ -18,21 +18,6 @@ namespace {
 
 using eventstore::EventLog;
 
-void Fail(CliContext& ctx, const Status& s) {
-  std::cerr << "kasane: error: " << s.message() << " (" << StatusCodeName(s.code()) << ")\n";
-  ctx.exit_code = 2;
-}
-
-Result<std::unique_ptr<EventLog>> OpenLog(const CliContext& ctx, const std::string& dir,
-                                          const std::string& origin, bool create) {
-  eventstore::EventLogOptions options;
-  options.dir = dir;
-  options.origin = origin;
-  options.clock = ctx.clock;
-  options.create_if_missing = create;
-  return EventLog::Open(options);
-}
-
 std::string Rfc3339(UnixNanos t) {
   std::time_t secs = static_cast<std::time_t>(t / 1'000'000'000);
   long nanos = static_cast<long>(t % 1'000'000'000);
@@ -103,17 +88,6 @@ eventstore::EventId RandomId() {
   return id;
 }
 
-struct DataFlags {
-  std::string dir = "./data";
-  std::string origin = "kasane.local/log";
-};
-
-void AddDataFlags(CLI::App* cmd, DataFlags& flags) {
-  cmd->add_option("--data", flags.dir, "data folder")->capture_default_str();
-  cmd->add_option("--origin", flags.origin, "checkpoint origin (fixed when the folder is created)")
-      ->capture_default_str();
-}
-
 }  // namespace
 
 void AddLogCommands(CLI::App& app, CliContext& ctx) {
@@ -160,7 +134,7 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
       }
       e.actor = *actor;
       e.payload.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-      auto opened = OpenLog(ctx, flags->dir, flags->origin, true);
+      auto opened = OpenLog(ctx, *flags, true);
       if (!opened.ok()) return Fail(ctx, opened.status());
       auto r = (*opened)->Append(*stream, *exp, {std::move(e)});
       if (!r.ok()) return Fail(ctx, r.status());
@@ -185,7 +159,7 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--limit", *limit, "at most this many events")->capture_default_str();
     cmd->add_flag("--backward", *backward, "read the stream backward from --from (or its head)");
     cmd->callback([&ctx, flags, stream, from, limit, backward, cmd] {
-      auto opened = OpenLog(ctx, flags->dir, flags->origin, false);
+      auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
       Result<std::vector<eventstore::RecordedEvent>> events =
           stream->empty()
@@ -206,7 +180,7 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
     auto flags = std::make_shared<DataFlags>();
     AddDataFlags(cmd, *flags);
     cmd->callback([&ctx, flags] {
-      auto opened = OpenLog(ctx, flags->dir, flags->origin, false);
+      auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
       auto note = (*opened)->Checkpoint();
       if (!note.ok()) return Fail(ctx, note.status());
@@ -216,7 +190,7 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
     auto vflags = std::make_shared<DataFlags>();
     AddDataFlags(vk, *vflags);
     vk->callback([&ctx, vflags] {
-      auto opened = OpenLog(ctx, vflags->dir, vflags->origin, false);
+      auto opened = OpenLog(ctx, *vflags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
       std::cout << (*opened)->VerifierKey() << "\n";
     });
@@ -229,7 +203,7 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
     auto flags = std::make_shared<DataFlags>();
     AddDataFlags(cmd, *flags);
     cmd->callback([&ctx, flags] {
-      auto opened = OpenLog(ctx, flags->dir, flags->origin, false);
+      auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
       auto report = (*opened)->Verify([](uint64_t done, uint64_t total) {
         std::cerr << "verify: " << done << "/" << total << " events\n";
@@ -255,7 +229,7 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
     AddDataFlags(cmd, *flags);
     cmd->add_option("--stream", *stream, "the stream to bundle; the whole log if absent");
     cmd->callback([&ctx, flags, stream] {
-      auto opened = OpenLog(ctx, flags->dir, flags->origin, false);
+      auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
       auto bundle = eventstore::BuildAuditBundle(
           **opened, stream->empty() ? std::nullopt : std::optional<std::string>(*stream));
@@ -303,8 +277,8 @@ void AddBenchCommands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--payload-bytes", options->payload_bytes, "payload size")->capture_default_str();
   cmd->add_option("--tmp", options->temp_root, "folder for the temporary databases");
   cmd->add_option("--only", options->only,
-                  "run one mode: raw_batch100, append_batch100, raw_c64, "
-                  "append_c64, append_c1, append_c16");
+                  "run one mode: raw_batch100, append_batch100, append_batch100_sealed, "
+                  "raw_c64, append_c64, append_c1, append_c16");
   cmd->callback([&ctx, json, options] {
     auto report = eventstore::RunAppendBenchmark(*options);
     if (!report.ok()) return Fail(ctx, report.status());

@@ -182,11 +182,26 @@ TEST_F(CliTest, BenchAppendPrintsEveryFigure) {
       Kasane("bench append --json --seconds 0.2 --rounds 1 --tmp '" + dir_.path() + "'");
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   auto j = nlohmann::json::parse(bench.out);
-  for (const char* key :
-       {"raw_batch100_eps", "raw_c64_eps", "append_batch100_eps", "append_c1_eps", "append_c16_eps",
-        "append_c64_eps", "append_batch100_p50_us", "append_batch100_p99_us", "append_c1_p50_us",
-        "append_c1_p99_us", "append_c16_p50_us", "append_c16_p99_us", "append_c64_p50_us",
-        "append_c64_p99_us", "event_bytes"}) {
+  for (const char* key : {"raw_batch100_eps",
+                          "raw_c64_eps",
+                          "append_batch100_eps",
+                          "append_c1_eps",
+                          "append_c16_eps",
+                          "append_c64_eps",
+                          "append_batch100_p50_us",
+                          "append_batch100_p99_us",
+                          "append_c1_p50_us",
+                          "append_c1_p99_us",
+                          "append_c16_p50_us",
+                          "append_c16_p99_us",
+                          "append_c64_p50_us",
+                          "append_c64_p99_us",
+                          "event_bytes",
+                          "append_batch100_sealed_eps",
+                          "append_batch100_sealed_p50_us",
+                          "append_batch100_sealed_p99_us",
+                          "sealed_event_bytes",
+                          "ratio_sealed"}) {
     ASSERT_TRUE(j.contains(key)) << key;
     EXPECT_GT(j[key].get<double>(), 0) << key;
   }

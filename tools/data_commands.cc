@@ -1,0 +1,217 @@
+// `kasane erase`, `kasane backup`, `kasane restore`: the data folder's lifecycle around erasure
+// (docs/erasure.md), and the flags and opening shared by every command that touches a store.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "eventstore/event_log.h"
+#include "eventstore/merkle.h"
+#include "tools/cli.h"
+
+namespace kasane::tools {
+namespace {
+
+using eventstore::EventLog;
+
+// 64 hex digits (surrounding white space ignored) into 32 bytes.
+Result<std::array<uint8_t, 32>> ParseHexKey(std::string text, const std::string& where) {
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  size_t end = text.find_last_not_of(" \t\r\n");
+  std::string_view hex = begin == std::string::npos
+                             ? std::string_view()
+                             : std::string_view(text).substr(begin, end - begin + 1);
+  std::array<uint8_t, 32> key{};
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  bool ok = hex.size() == 64;
+  for (size_t i = 0; ok && i < 32; ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) ok = false;
+    key[i] = static_cast<uint8_t>((hi << 4) | lo);
+  }
+  std::fill(text.begin(), text.end(), '\0');
+  if (!ok) {
+    key.fill(0);
+    return InvalidArgument("the master key in " + where + " is not 64 hex digits");
+  }
+  return key;
+}
+
+// --master-key-file, else $KASANE_MASTER_KEY, else none (the store's own master.key).
+Result<std::optional<std::array<uint8_t, 32>>> ResolveMasterKey(const std::string& file) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return NotFound("cannot read the master key file " + file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    KASANE_ASSIGN_OR_RETURN(auto key, ParseHexKey(std::move(text), file));
+    return std::optional(key);
+  }
+  if (const char* env = std::getenv("KASANE_MASTER_KEY"); env != nullptr && *env != '\0') {
+    KASANE_ASSIGN_OR_RETURN(auto key, ParseHexKey(env, "KASANE_MASTER_KEY"));
+    return std::optional(key);
+  }
+  return std::optional<std::array<uint8_t, 32>>();
+}
+
+// The erasure event's id is a function of the subject, so that running `kasane erase` again
+// (after a crash between the erasure and the append, say) is an idempotent retry.
+eventstore::EventId ErasureEventId(const std::string& subject) {
+  std::string label = std::string("kasane-erasure-event/1") + '\0' + subject;
+  eventstore::Hash h = eventstore::HashLeaf(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(label.data()), label.size()));
+  eventstore::EventId id;
+  std::copy(h.begin(), h.begin() + 16, id.bytes.begin());
+  id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | 0x80);  // UUID v8 (custom)
+  id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);
+  return id;
+}
+
+}  // namespace
+
+void Fail(CliContext& ctx, const Status& s) {
+  std::cerr << "kasane: error: " << s.message() << " (" << StatusCodeName(s.code()) << ")\n";
+  ctx.exit_code = 2;
+}
+
+void AddDataFlags(CLI::App* cmd, DataFlags& flags) {
+  cmd->add_option("--data", flags.dir, "data folder")->capture_default_str();
+  cmd->add_option("--origin", flags.origin, "checkpoint origin (fixed when the folder is created)")
+      ->capture_default_str();
+  cmd->add_option("--master-key-file", flags.master_key_file,
+                  "file holding the master key (64 hex digits); default: $KASANE_MASTER_KEY, "
+                  "else DIR/master.key");
+}
+
+Result<std::unique_ptr<EventLog>> OpenLog(const CliContext& ctx, const DataFlags& flags,
+                                          bool create) {
+  eventstore::EventLogOptions options;
+  options.dir = flags.dir;
+  options.origin = flags.origin;
+  options.clock = ctx.clock;
+  options.create_if_missing = create;
+  KASANE_ASSIGN_OR_RETURN(options.master_key, ResolveMasterKey(flags.master_key_file));
+  auto log = EventLog::Open(options);
+  if (options.master_key) options.master_key->fill(0);
+  return log;
+}
+
+void AddDataCommands(CLI::App& app, CliContext& ctx) {
+  // kasane erase
+  {
+    auto* cmd = app.add_subcommand(
+        "erase", "erase a data subject's personal content (destroys its key; docs/erasure.md)");
+    auto flags = std::make_shared<DataFlags>();
+    auto subject = std::make_shared<std::string>();
+    auto yes = std::make_shared<bool>(false);
+    AddDataFlags(cmd, *flags);
+    cmd->add_option("--subject", *subject, "the subject id (opaque person id)")->required();
+    cmd->add_flag("--yes", *yes, "do not ask for confirmation");
+    cmd->callback([&ctx, flags, subject, yes] {
+      auto opened = OpenLog(ctx, *flags, false);
+      if (!opened.ok()) return Fail(ctx, opened.status());
+      EventLog& log = **opened;
+      if (!*yes) {
+        std::cerr << "Erase all personal content of subject " << *subject
+                  << "? This cannot be undone. Type the subject id to confirm: " << std::flush;
+        std::string typed;
+        std::getline(std::cin, typed);
+        if (!typed.empty() && typed.back() == '\r') typed.pop_back();
+        if (typed != *subject) {
+          std::cerr << "\nkasane: erase: the confirmation did not match the subject id; nothing "
+                       "was changed\n";
+          ctx.exit_code = 2;
+          return;
+        }
+      }
+      Status erased = log.EraseSubject(*subject);
+      if (!erased.ok()) return Fail(ctx, erased);
+      eventstore::NewEvent e;
+      e.id = ErasureEventId(*subject);
+      e.type = "subject.erased";
+      e.actor = eventstore::Actor{"cli", "", ""};
+      e.payload = nlohmann::json{{"subject", *subject}}.dump();
+      auto appended = log.Append("erasure", eventstore::ExpectedVersion::Any(), {std::move(e)});
+      if (!appended.ok()) {
+        std::cerr << "kasane: erase: the key is destroyed but the erasure event was not "
+                     "appended; run the same command again\n";
+        return Fail(ctx, appended.status());
+      }
+      std::cout
+          << nlohmann::json{{"subject", *subject}, {"position", appended->last_position}}.dump()
+          << "\n";
+    });
+  }
+
+  // kasane backup
+  {
+    auto* cmd = app.add_subcommand(
+        "backup", "copy the data folder, online and consistent, into an empty folder");
+    auto flags = std::make_shared<DataFlags>();
+    auto to = std::make_shared<std::string>();
+    AddDataFlags(cmd, *flags);
+    cmd->add_option("--to", *to, "the backup folder (must not exist or be empty)")->required();
+    cmd->callback([&ctx, flags, to] {
+      auto opened = OpenLog(ctx, *flags, false);
+      if (!opened.ok()) return Fail(ctx, opened.status());
+      Status s = (*opened)->Backup(*to);
+      if (!s.ok()) return Fail(ctx, s);
+      std::ifstream master(std::filesystem::path(*to) / "master.key");
+      bool has_master = static_cast<bool>(master);
+      if (has_master) {
+        std::cerr << "kasane: backup: note: the backup holds master.key, so it can read every "
+                     "sealed part not erased before now; keep it as safe as the data folder, or "
+                     "keep the master key elsewhere (docs/erasure.md)\n";
+      }
+      std::cout << nlohmann::json{{"backup", *to},
+                                  {"events", (*opened)->Size()},
+                                  {"master_key_included", has_master}}
+                       .dump()
+                << "\n";
+    });
+  }
+
+  // kasane restore
+  {
+    auto* cmd = app.add_subcommand(
+        "restore", "restore a backup into an empty data folder, apply erasures, verify");
+    auto flags = std::make_shared<DataFlags>();
+    auto from = std::make_shared<std::string>();
+    auto ledgers = std::make_shared<std::vector<std::string>>();
+    AddDataFlags(cmd, *flags);
+    cmd->add_option("--from", *from, "the backup folder")->required();
+    cmd->add_option("--ledger", *ledgers,
+                    "an erasure ledger to merge (e.g. the live folder's erasure.ledger, or its "
+                    "off-site copy); repeatable");
+    cmd->callback([&ctx, flags, from, ledgers] {
+      Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers);
+      if (!s.ok()) return Fail(ctx, s);
+      if (ledgers->empty()) {
+        std::cerr << "kasane: restore: warning: no --ledger given: subjects erased after the "
+                     "backup was taken are readable again until erased again (docs/erasure.md)\n";
+      }
+      // Opening replays the merged ledger: keys of erased subjects are destroyed again here.
+      auto opened = OpenLog(ctx, *flags, false);
+      if (!opened.ok()) return Fail(ctx, opened.status());
+      auto report = (*opened)->Verify(nullptr);
+      if (!report.ok()) return Fail(ctx, report.status());
+      for (const auto& p : report->problems) std::cerr << "restore: verify: FAILED: " << p << "\n";
+      std::cout << nlohmann::json{{"ok", report->ok()},
+                                  {"data", flags->dir},
+                                  {"events", report->events_checked},
+                                  {"checkpoints", report->checkpoints_checked}}
+                       .dump()
+                << "\n";
+      if (!report->ok()) {
+        std::cerr << "kasane: restore: the restored log does not verify; do not use it\n";
+        ctx.exit_code = 1;
+      }
+    });
+  }
+}
+
+}  // namespace kasane::tools
