@@ -67,17 +67,18 @@ capnp::word* ScratchSegment() {
 }
 
 std::string Encode(const EnvelopeFields& f) {
-  capnp::word* scratch = ScratchSegment();
-  size_t used_words = kScratchWords;
-  std::string out;
-  {
-    capnp::MallocMessageBuilder message(kj::arrayPtr(scratch, kScratchWords));
-    out = EncodeInto(message, f);
-    auto segments = message.getSegmentsForOutput();
-    used_words =
-        segments.size() > 0 && segments[0].begin() == scratch ? segments[0].size() : kScratchWords;
-  }
-  std::memset(scratch, 0, used_words * sizeof(capnp::word));
+  // Re-zeroes the scratch segment however this returns; all of it unless the message said how
+  // much it used.
+  struct Rezero {
+    capnp::word* scratch;
+    size_t words = kScratchWords;
+    ~Rezero() { std::memset(scratch, 0, words * sizeof(capnp::word)); }
+  } rezero{ScratchSegment()};
+  capnp::MallocMessageBuilder message(kj::arrayPtr(rezero.scratch, kScratchWords));
+  std::string out = EncodeInto(message, f);
+  auto segments = message.getSegmentsForOutput();
+  if (segments.size() > 0 && segments[0].begin() == rezero.scratch)
+    rezero.words = segments[0].size();
   return out;
 }
 

@@ -114,6 +114,39 @@ Status ValidateStreamName(std::string_view stream) {
   return Status::Ok();
 }
 
+Result<size_t> ValidateNewEvent(const NewEvent& e) {
+  KASANE_RETURN_IF_ERROR(ValidateEventType(e.type));
+  if (e.id.IsZero()) return InvalidArgument("an event id must not be all zeros");
+  if (e.payload.size() > kMaxPayloadBytes) {
+    return InvalidArgument("a payload has at most " + std::to_string(kMaxPayloadBytes) + " bytes");
+  }
+  for (const std::string* f : {&e.actor.staff, &e.actor.agency, &e.actor.role}) {
+    if (f->size() > kMaxShortFieldBytes) {
+      return InvalidArgument("an actor field has at most " + std::to_string(kMaxShortFieldBytes) +
+                             " bytes");
+    }
+  }
+  if (e.sealed.size() > kMaxSealedPartsPerEvent) {
+    return InvalidArgument("an event has at most " + std::to_string(kMaxSealedPartsPerEvent) +
+                           " sealed parts");
+  }
+  size_t bytes = e.type.size() + e.payload.size() + e.actor.staff.size() + e.actor.agency.size() +
+                 e.actor.role.size() + 64;
+  for (const auto& part : e.sealed) {
+    if (part.subject.size() > kMaxShortFieldBytes || part.path.size() > kMaxShortFieldBytes ||
+        part.nonce.size() > kMaxShortFieldBytes) {
+      return InvalidArgument("a sealed part's subject, path and nonce have at most " +
+                             std::to_string(kMaxShortFieldBytes) + " bytes");
+    }
+    bytes += part.subject.size() + part.path.size() + part.nonce.size() + part.ciphertext.size();
+    if (bytes > kMaxEventBytes) break;
+  }
+  if (bytes > kMaxEventBytes) {
+    return InvalidArgument("an event has at most " + std::to_string(kMaxEventBytes) + " bytes");
+  }
+  return bytes;
+}
+
 Status ValidateEventType(std::string_view type) {
   if (type.empty() || type.size() > 128) return InvalidArgument("an event type has 1 to 128 bytes");
   for (char c : type) {

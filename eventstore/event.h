@@ -126,8 +126,17 @@ struct StreamHead {
   friend bool operator==(const StreamHead&, const StreamHead&) = default;
 };
 
+// Size limits, far below what Cap'n Proto can encode, so that no input can fail an encoding.
+inline constexpr size_t kMaxPayloadBytes = 16 << 20;  // a payload
+inline constexpr size_t kMaxEventBytes = 32 << 20;    // every field of one event together
+inline constexpr size_t kMaxAppendBytes = 64 << 20;   // every event of one append together
+inline constexpr size_t kMaxShortFieldBytes = 256;    // actor fields, sealed subject and path
+inline constexpr size_t kMaxSealedPartsPerEvent = 1024;
+
 // Validation shared by the log and its callers.
 Status ValidateStreamName(std::string_view stream);
 Status ValidateEventType(std::string_view type);
+// Checks the type, the id and every size limit of an event; returns its size in bytes.
+Result<size_t> ValidateNewEvent(const NewEvent& e);
 
 }  // namespace kasane::eventstore

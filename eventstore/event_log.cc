@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -27,6 +28,7 @@
 #include <unordered_set>
 
 #include "eventstore/envelope_codec.h"
+#include "eventstore/file_util.h"
 #include "eventstore/signed_note.h"
 #include "eventstore/subject_keys.h"
 
@@ -155,32 +157,6 @@ struct EventIdHash {
   }
 };
 
-Status WriteFileSynced(const std::filesystem::path& path, const std::string& content, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return IoError("cannot create " + path.string() + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return IoError("cannot write " + path.string() + ": " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return IoError("cannot sync " + path.string() + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 class EventLog::Impl final : public NodeReader {
@@ -218,6 +194,18 @@ class EventLog::Impl final : public NodeReader {
         return NotFound("data folder " + dir.string() + " does not exist");
       fs::create_directories(dir, ec);
       if (ec) return IoError("cannot create " + dir.string() + ": " + ec.message());
+    }
+
+    // A folder that holds keys or an erasure ledger but no database lost its database: creating
+    // a new one would sign a second history with the same key (a fork an auditor would see).
+    if (!fs::exists(dir / kDbDir / "CURRENT", ec)) {
+      for (const char* file : {kSigningKeyFile, "master.key", "erasure.ledger"}) {
+        if (fs::exists(dir / file, ec)) {
+          return DataLoss("the data folder holds " + std::string(file) +
+                          " but no log database: restore the database from a backup; if this is "
+                          "a first start that crashed before any event, remove the key files");
+        }
+      }
     }
 
     rocksdb::Options db_options;
@@ -294,7 +282,12 @@ class EventLog::Impl final : public NodeReader {
     // A tree whose right edge does not reproduce the stored head is damaged: the log still
     // opens, so that it can be read and verified, but refuses to extend it.
     auto frontier = MerkleFrontier::Load(*this, seq_head_.size);
-    if (!frontier.ok() || frontier->Root() != seq_head_.root) {
+    Status head_ok = CheckHeadAgainstLog(rocksdb::ReadOptions(), seq_head_);
+    if (!head_ok.ok()) {
+      failure_ = "the log failed its integrity check when opened (" + head_ok.message() +
+                 "); it accepts no appends: run kasane verify";
+      failed_.store(true);
+    } else if (!frontier.ok() || frontier->Root() != seq_head_.root) {
       failure_ =
           "the log failed its integrity check when opened (the stored events and Merkle "
           "nodes do not reproduce the stored head); it accepts no appends: run kasane verify";
@@ -306,6 +299,32 @@ class EventLog::Impl final : public NodeReader {
     committed_root_ = seq_head_.root;
     sequencer_ = std::thread([this] { SequencerLoop(); });
     committer_ = std::thread([this] { CommitterLoop(); });
+    return Status::Ok();
+  }
+
+  // Cheap checks that the stored head agrees with the log's edges: the last event exists and no
+  // event lies beyond it, recorded-at continues from the last event, and the next stream id is
+  // above every stream id in use. A head that fails them was rolled back or forged.
+  Status CheckHeadAgainstLog(const rocksdb::ReadOptions& ro, const HeadRecord& head) const {
+    std::string bytes;
+    if (db_->Get(ro, handles_[kEvents], U64Key(head.size), &bytes).ok()) {
+      return DataLoss("an event exists beyond the head (position " + std::to_string(head.size) +
+                      ")");
+    }
+    if (head.size > 0) {
+      auto last = ReadAtWith(ro, head.size - 1);
+      if (!last.ok()) return DataLoss("the head's last event is missing or unreadable");
+      if (last->recorded_at != head.last_recorded_at) {
+        return DataLoss("the head's recorded-at differs from the last event's");
+      }
+    }
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kStreamIndex]));
+    it->SeekToLast();
+    KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "reading the stream index"));
+    if (it->Valid() &&
+        (it->key().size() != 16 || GetU64(it->key().ToStringView()) >= head.next_stream_id)) {
+      return DataLoss("a stream id in use is not below the head's next stream id");
+    }
     return Status::Ok();
   }
 
@@ -330,7 +349,8 @@ class EventLog::Impl final : public NodeReader {
       uint64_t first = index * width;
       it->Seek(U64Key(first));
       for (uint64_t i = 0; i < width; ++i, it->Next()) {
-        if (!it->Valid() || GetU64(it->key().ToStringView()) != first + i) {
+        if (!it->Valid() || it->key().size() != 8 ||
+            GetU64(it->key().ToStringView()) != first + i) {
           KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
           return DataLoss("event " + std::to_string(first + i) + " is missing");
         }
@@ -375,9 +395,14 @@ class EventLog::Impl final : public NodeReader {
                              " events");
     }
     std::unordered_set<EventId, EventIdHash> ids;
+    size_t total_bytes = 0;
     for (const auto& e : events) {
-      KASANE_RETURN_IF_ERROR(ValidateEventType(e.type));
-      if (e.id.IsZero()) return InvalidArgument("an event id must not be all zeros");
+      KASANE_ASSIGN_OR_RETURN(size_t bytes, ValidateNewEvent(e));
+      total_bytes += bytes;
+      if (total_bytes > kMaxAppendBytes) {
+        return InvalidArgument("an append holds at most " + std::to_string(kMaxAppendBytes) +
+                               " bytes");
+      }
       if (!ids.insert(e.id).second) {
         return InvalidArgument("event id " + e.id.ToString() + " appears twice in one append");
       }
@@ -619,6 +644,7 @@ class EventLog::Impl final : public NodeReader {
   static constexpr uint32_t kStoredLevelStride = 4;
   static constexpr size_t kBatchReserveBytes = 64 << 10;
   static constexpr std::chrono::microseconds kSpinForWork{100};
+  static constexpr size_t kMaxCachedStreams = 1 << 20;
 
   struct Request {
     std::string stream;
@@ -733,7 +759,7 @@ class EventLog::Impl final : public NodeReader {
         random = owned.get();
       }
       KASANE_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Generate(options_.origin, *random));
-      KASANE_RETURN_IF_ERROR(WriteFileSynced(path, signer.SignerKey() + "\n", 0600));
+      KASANE_RETURN_IF_ERROR(CreateFileAtomically(path, signer.SignerKey() + "\n", 0600));
       signer_ = std::make_unique<NoteSigner>(std::move(signer));
     }
     if (signer_->name() != options_.origin) {
@@ -803,6 +829,7 @@ class EventLog::Impl final : public NodeReader {
   // appends again right after its answer is then served without a wake-up, which costs tens of
   // microseconds on a virtual machine. Bounded, so an idle log does not burn a core.
   void SpinForWork() {
+    if (std::thread::hardware_concurrency() < 2) return;
     uint64_t seen = queued_.load(std::memory_order_acquire);
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
@@ -811,7 +838,11 @@ class EventLog::Impl final : public NodeReader {
     auto until = std::chrono::steady_clock::now() + kSpinForWork;
     while (queued_.load(std::memory_order_acquire) == seen &&
            std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
+#else
+      std::this_thread::yield();
+#endif
     }
   }
 
@@ -914,6 +945,7 @@ class EventLog::Impl final : public NodeReader {
   void Seal(Batch& b) {
     if (seq_head_.size != b.first_size) {
       for (const auto& [name, id] : b.new_streams) b.wb.Put(handles_[kStreams], name, U64Key(id));
+      if (stream_cache_.size() + b.touched.size() > kMaxCachedStreams) stream_cache_.clear();
       for (const auto& [name, info] : b.touched) stream_cache_[name] = info;
       seq_head_.root = frontier_.Root();
       b.wb.Put(handles_[kMeta], kMetaHead, seq_head_.Encode());
@@ -932,6 +964,7 @@ class EventLog::Impl final : public NodeReader {
       if (info.status().code() == StatusCode::kNotFound) return std::optional<StreamInfo>();
       return info.status();
     }
+    if (stream_cache_.size() >= kMaxCachedStreams) stream_cache_.clear();  // a cache: misses read
     stream_cache_.emplace(stream, *info);
     return std::optional(*info);
   }
@@ -1148,6 +1181,10 @@ Result<VerifyReport> EventLog::Impl::Verify(
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kCheckpoints]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) {
+        problem("a checkpoint is stored under a malformed key");
+        continue;
+      }
       uint64_t size = GetU64(it->key().ToStringView());
       auto text = OpenNote(it->value().ToStringView(), verifier);
       if (!text.ok()) {
@@ -1190,6 +1227,7 @@ Result<VerifyReport> EventLog::Impl::Verify(
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kEvents]));
   std::unique_ptr<rocksdb::Iterator> stream_index(db_->NewIterator(ro, handles_[kStreamIndex]));
   Position expect = 0;
+  UnixNanos last_recorded_at = std::numeric_limits<UnixNanos>::min();
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++expect) {
     if (it->key().size() != 8 || GetU64(it->key().ToStringView()) != expect) {
       problem("the log has a gap or a foreign key at position " + std::to_string(expect));
@@ -1203,6 +1241,10 @@ Result<VerifyReport> EventLog::Impl::Verify(
       problem("event " + std::to_string(expect) + ": " + decoded.status().message());
     } else {
       const RecordedEvent& e = *decoded;
+      if (e.recorded_at < last_recorded_at) {
+        problem("event " + std::to_string(expect) + " was recorded before the event preceding it");
+      }
+      last_recorded_at = e.recorded_at;
       if (e.position != expect) {
         problem("event " + std::to_string(expect) + " claims position " +
                 std::to_string(e.position));
@@ -1262,6 +1304,7 @@ Result<VerifyReport> EventLog::Impl::Verify(
     problem("the head says " + std::to_string(head.size) + " events but the log holds " +
             std::to_string(report.events_checked));
   }
+  if (Status edges = CheckHeadAgainstLog(ro, head); !edges.ok()) problem(edges.message());
   if (frontier.Root() != head.root) {
     problem("the stored tree head does not match the root recomputed from the events");
   }
@@ -1284,22 +1327,49 @@ Result<VerifyReport> EventLog::Impl::Verify(
   if (ids != report.events_checked)
     problem("the id index holds entries for events that do not exist");
   {
-    // Every event was found in a run above; runs covering exactly as many events as the log
-    // holds cannot also cover events that do not exist.
+    // Every event was found in a run above. Each run must also be well formed and belong to a
+    // stream seen in the log, and each stream's runs must tile its versions from 0 to its last
+    // one without gap or overlap: then the runs describe the log exactly.
     std::unique_ptr<rocksdb::Iterator> rit(db_->NewIterator(ro, handles_[kStreamIndex]));
-    uint64_t covered = 0;
+    uint64_t current_id = 0;
+    Version next_version = 0;
+    const StreamSeen* current = nullptr;
+    auto close_stream = [&] {
+      if (current != nullptr && next_version != current->next_version) {
+        problem("the stream index runs of stream id " + std::to_string(current_id) +
+                " do not end at its last version");
+      }
+    };
     for (rit->SeekToFirst(); rit->Valid(); rit->Next()) {
-      if (rit->value().size() != 16) {
+      std::string_view key = rit->key().ToStringView(), value = rit->value().ToStringView();
+      if (key.size() != 16 || value.size() != 16) {
         problem("a stream index entry is malformed");
         continue;
       }
-      covered += GetU64(rit->value().ToStringView(), 8);
+      uint64_t id = GetU64(key), first_version = GetU64(key, 8);
+      uint64_t first_position = GetU64(value), count = GetU64(value, 8);
+      if (current == nullptr || id != current_id) {
+        close_stream();
+        auto name = stream_ids.find(id);
+        current = name == stream_ids.end() ? nullptr : &streams.at(name->second);
+        current_id = id;
+        next_version = 0;
+        if (current == nullptr) {
+          problem("a stream index run belongs to stream id " + std::to_string(id) +
+                  ", which has no events");
+          continue;
+        }
+      }
+      if (current == nullptr) continue;
+      if (count == 0 || first_version != next_version || first_position >= head.size ||
+          count > head.size - first_position) {
+        problem("a stream index run of stream id " + std::to_string(id) + " at version " +
+                std::to_string(first_version) + " is out of place");
+      }
+      next_version = first_version + count;
     }
+    close_stream();
     KASANE_RETURN_IF_ERROR(FromRocks(rit->status(), "reading the stream index"));
-    if (covered != report.events_checked) {
-      problem("the stream index covers " + std::to_string(covered) + " events, the log holds " +
-              std::to_string(report.events_checked));
-    }
   }
   KASANE_ASSIGN_OR_RETURN(uint64_t nodes, count_cf(kMerkle));
   if (nodes != report.nodes_checked)
@@ -1346,7 +1416,7 @@ Status CopyFileSynced(const fs::path& from, const fs::path& to) {
   std::string content = buf.str();
   struct stat st {};
   mode_t mode = ::stat(from.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0600;
-  Status s = WriteFileSynced(to, content, mode);
+  Status s = CreateFileAtomically(to, content, mode);
   std::fill(content.begin(), content.end(), '\0');
   return s;
 }

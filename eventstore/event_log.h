@@ -96,9 +96,12 @@ class EventLog final {
   // ids in the call, a call that mixes known and new ids, or known ids that were not one
   // contiguous append to this stream); kConflict when `expected` does not hold (the message
   // states the stream's current version); kAlreadyExists when a known id has different content;
-  // kIoError once a commit has failed; kUnavailable after shutdown began.
-  // If every id is already in the log with the same content, returns the original result with
-  // replayed=true and writes nothing.
+  // kUnavailable after shutdown began. When the commit itself fails (kIoError, or the storage's
+  // kResourceExhausted / kDataLoss), the outcome is unknown: the events may be present after a
+  // reopen, so retry with the same ids; the log accepts no further appends until reopened.
+  // If every id is already in the log with the same content, in the same stream and at
+  // consecutive positions and versions (as one append, or as consecutive appends, put them),
+  // returns their positions with replayed=true and writes nothing.
   Result<AppendResult> Append(const std::string& stream, ExpectedVersion expected,
                               std::vector<NewEvent> events);
 

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "eventstore/file_util.h"
+
 namespace kasane::eventstore {
 namespace {
 
@@ -82,39 +84,6 @@ std::string WrapAd(std::string_view subject) {
   return ad;
 }
 
-Status SyncDir(const fs::path& dir) {
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return IoError("cannot open " + dir.string() + ": " + std::strerror(errno));
-  int rc = ::fsync(dfd);
-  ::close(dfd);
-  if (rc != 0) return IoError("cannot sync " + dir.string() + ": " + std::strerror(errno));
-  return Status::Ok();
-}
-
-Status WriteAll(int fd, std::string_view content, const std::string& what) {
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot write " + what + ": " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
-// Creates `path` (which must not exist) with `content`, fsyncs it and its folder.
-Status WriteNewFile(const fs::path& path, std::string_view content, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return IoError("cannot create " + path.string() + ": " + std::strerror(errno));
-  Status s = WriteAll(fd, content, path.string());
-  if (s.ok() && ::fsync(fd) != 0) s = IoError("cannot sync " + path.string());
-  ::close(fd);
-  if (!s.ok()) return s;
-  return SyncDir(path.parent_path());
-}
-
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
@@ -173,7 +142,7 @@ Result<MasterKey> LoadOrCreateMasterKey(const std::string& dir,
   std::string hex(65, '\0');
   sodium_bin2hex(hex.data(), hex.size(), key.data(), key.size());
   hex[64] = '\n';
-  Status s = WriteNewFile(path, hex, 0600);
+  Status s = CreateFileAtomically(path, hex, 0600);
   sodium_memzero(hex.data(), hex.size());
   if (!s.ok()) return s;
   return key;
@@ -218,7 +187,7 @@ Status WriteErasureLedger(const std::string& path, const std::vector<std::string
     text += s;
     text += '\n';
   }
-  return WriteNewFile(path, text, 0600);
+  return CreateFileAtomically(path, text, 0600);
 }
 
 SubjectKeyStore::SubjectKeyStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
@@ -390,17 +359,7 @@ Result<std::optional<std::string>> SubjectKeyStore::Unseal(const EventId& event_
 }
 
 Status SubjectKeyStore::AppendToLedger(const std::string& subject) {
-  fs::path path(ledger_path_);
-  std::error_code ec;
-  bool existed = fs::exists(path, ec);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("cannot open " + path.string() + ": " + std::strerror(errno));
-  Status s = WriteAll(fd, subject + "\n", path.string());
-  if (s.ok() && ::fsync(fd) != 0) s = IoError("cannot sync " + path.string());
-  ::close(fd);
-  if (!s.ok()) return s;
-  if (!existed) return SyncDir(path.parent_path());
-  return Status::Ok();
+  return AppendLineDurably(ledger_path_, subject, 0600);
 }
 
 Status SubjectKeyStore::Erase(const std::string& subject) {
@@ -420,11 +379,9 @@ Status SubjectKeyStore::Erase(const std::string& subject) {
       }
     }
   }
-  // Idempotent: a retry after a failure below finishes the destruction.
-  std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_, subject, &value);
-  if (s.IsNotFound()) return Status::Ok();
-  KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a subject key"));
+  // Idempotent: a retry after a failure below finishes the destruction. The delete may already
+  // be durable while the key's bytes still sit in WAL or SST files, so the flush, compaction and
+  // purge run every time.
   return DestroyStoredKeys({subject});
 }
 

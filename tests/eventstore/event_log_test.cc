@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -458,6 +459,125 @@ TEST_F(EventLogTest, VerifyCatchesARemovedIndexEntryAndAForgedHead) {
                     .ok());
   }
   auto log = OpenLog();
+  auto report = log->Verify(nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok());
+}
+
+}  // namespace
+}  // namespace kasane::eventstore
+
+namespace kasane::eventstore {
+namespace {
+
+using testing::MakeEvent;
+using testing::TempDir;
+
+class EventLogHardeningTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<EventLog> OpenLog() {
+    EventLogOptions options;
+    options.dir = dir_.path();
+    options.clock = &clock_;
+    auto log = EventLog::Open(options);
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? std::move(log).value() : nullptr;
+  }
+  void AppendSome(int n) {
+    auto log = OpenLog();
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(log->Append("s-" + std::to_string(i % 2), ExpectedVersion::Any(),
+                              {MakeEvent(static_cast<uint64_t>(i))})
+                      .ok());
+    }
+  }
+  std::vector<std::string> Problems() {
+    auto log = OpenLog();
+    auto report = log->Verify(nullptr);
+    EXPECT_TRUE(report.ok());
+    return report.ok() ? report->problems : std::vector<std::string>{"verify did not run"};
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+};
+
+TEST_F(EventLogHardeningTest, OversizedInputIsRefusedBeforeItReachesTheEncoder) {
+  auto log = OpenLog();
+  NewEvent big = MakeEvent(1, std::string(kMaxPayloadBytes + 1, 'x'));
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Any(), {big}).status().code(),
+            StatusCode::kInvalidArgument);
+  NewEvent long_actor = MakeEvent(2);
+  long_actor.actor.staff.assign(kMaxShortFieldBytes + 1, 's');
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Any(), {long_actor}).status().code(),
+            StatusCode::kInvalidArgument);
+  std::vector<NewEvent> many;  // each event fits, the append as a whole does not
+  for (uint64_t i = 0; i < 5; ++i)
+    many.push_back(MakeEvent(10 + i, std::string(kMaxPayloadBytes, 'y')));
+  EXPECT_EQ(log->Append("s", ExpectedVersion::Any(), many).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->Size(), 0u);
+  EXPECT_TRUE(log->Append("s", ExpectedVersion::Any(), {MakeEvent(3)}).ok());  // still serving
+}
+
+TEST_F(EventLogHardeningTest, AFolderWhoseDatabaseWasLostIsNotGivenANewHistory) {
+  AppendSome(3);
+  std::filesystem::remove_all(dir_.path() + "/log");
+  EventLogOptions options;
+  options.dir = dir_.path();
+  auto reopened = EventLog::Open(options);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(reopened.status().message().find("no log database"), std::string::npos);
+}
+
+TEST_F(EventLogHardeningTest, VerifyCatchesAForgedStreamIndexRun) {
+  AppendSome(6);
+  {
+    testing::RawDb raw(dir_.path());
+    // A run for stream id 1 that overlaps its real runs, and one for an id never allocated.
+    std::string key = testing::PositionKey(1) + testing::PositionKey(1);
+    std::string value = testing::PositionKey(0) + testing::PositionKey(1);
+    ASSERT_TRUE(raw.db()->Put({}, raw.cf("stream_index"), key, value).ok());
+    std::string junk = testing::PositionKey(77) + testing::PositionKey(0);
+    ASSERT_TRUE(raw.db()
+                    ->Put({}, raw.cf("stream_index"), junk,
+                          testing::PositionKey(0) + testing::PositionKey(UINT64_MAX))
+                    .ok());
+  }
+  auto problems = Problems();
+  EXPECT_FALSE(problems.empty());
+}
+
+TEST_F(EventLogHardeningTest, AForgedHeadIsNoticedAtOpenAndByVerify) {
+  AppendSome(4);
+  {
+    testing::RawDb raw(dir_.path());
+    std::string head;
+    ASSERT_TRUE(raw.db()->Get({}, raw.db()->DefaultColumnFamily(), "head", &head).ok());
+    ASSERT_EQ(head.size(), 56u);
+    head.replace(48, 8, testing::PositionKey(1));  // next stream id 1: ids 1 and 2 are in use
+    ASSERT_TRUE(raw.db()->Put({}, raw.db()->DefaultColumnFamily(), "head", head).ok());
+  }
+  auto log = OpenLog();
+  auto append = log->Append("new-stream", ExpectedVersion::Any(), {MakeEvent(50)});
+  EXPECT_EQ(append.status().code(), StatusCode::kIoError);
+  auto report = log->Verify(nullptr);
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok());
+}
+
+TEST_F(EventLogHardeningTest, AnEventBeyondTheHeadIsNoticed) {
+  AppendSome(4);
+  {
+    testing::RawDb raw(dir_.path());
+    std::string last;
+    ASSERT_TRUE(raw.db()->Get({}, raw.cf("events"), testing::PositionKey(3), &last).ok());
+    ASSERT_TRUE(raw.db()->Put({}, raw.cf("events"), testing::PositionKey(4), last).ok());
+  }
+  auto log = OpenLog();
+  EXPECT_EQ(log->Append("s-0", ExpectedVersion::Any(), {MakeEvent(60)}).status().code(),
+            StatusCode::kIoError);
   auto report = log->Verify(nullptr);
   ASSERT_TRUE(report.ok());
   EXPECT_FALSE(report->ok());
