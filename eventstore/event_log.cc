@@ -827,7 +827,8 @@ class EventLog::Impl final : public NodeReader {
 
   // Waits briefly, awake, for the next append before the sequencer goes to sleep: a caller that
   // appends again right after its answer is then served without a wake-up, which costs tens of
-  // microseconds on a virtual machine. Bounded, so an idle log does not burn a core.
+  // microseconds on a virtual machine. It yields on every turn, so it never takes a core from a
+  // caller still preparing its append, and it is bounded, so an idle log does not burn a core.
   void SpinForWork() {
     if (std::thread::hardware_concurrency() < 2) return;
     uint64_t seen = queued_.load(std::memory_order_acquire);
@@ -838,11 +839,7 @@ class EventLog::Impl final : public NodeReader {
     auto until = std::chrono::steady_clock::now() + kSpinForWork;
     while (queued_.load(std::memory_order_acquire) == seen &&
            std::chrono::steady_clock::now() < until) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#else
-      std::this_thread::yield();
-#endif
+      std::this_thread::yield();  // awake, but giving way to any runnable thread (the caller)
     }
   }
 
