@@ -1474,25 +1474,59 @@ Status EventLog::RestoreBackup(const std::string& from_dir, const std::string& d
   if (!fs::is_directory(from / kDbDir, ec) || !fs::exists(from / kSigningKeyFile, ec)) {
     return InvalidArgument(from.string() + " is not a kasane backup (no log/ or signing.key)");
   }
-  KASANE_ASSIGN_OR_RETURN(bool empty, IsAbsentOrEmpty(to));
-  if (!empty) return InvalidArgument("the data folder " + to.string() + " is not empty");
+  // The target may hold what outlives a lost database: its erasure ledger, which is kept (so
+  // erasures made after the backup are not undone), and its key files, which must be the
+  // backup's own. Anything else, a database above all, is refused.
+  bool kept_ledger = false;
+  if (fs::exists(to, ec)) {
+    for (const auto& entry : fs::directory_iterator(to, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name == kErasureLedgerFile) {
+        kept_ledger = true;
+      } else if (name == kSigningKeyFile || name == kMasterKeyFile) {
+        std::ifstream a(entry.path(), std::ios::binary), b(from / name, std::ios::binary);
+        std::string mine((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
+        std::string theirs((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>());
+        if (mine != theirs) {
+          return InvalidArgument("the data folder's " + name + " is not the backup's: " +
+                                 to.string() + " belongs to another store");
+        }
+      } else {
+        return InvalidArgument("the data folder " + to.string() + " is not empty (it holds " +
+                               name + "); move the damaged database away first");
+      }
+    }
+    if (ec) return IoError("cannot list " + to.string() + ": " + ec.message());
+  }
   // Read every ledger before copying anything, so that a bad one changes nothing.
   KASANE_ASSIGN_OR_RETURN(std::vector<std::string> ledger,
                           ReadErasureLedger((from / kErasureLedgerFile).string()));
   std::unordered_set<std::string> seen(ledger.begin(), ledger.end());
-  for (const auto& extra : extra_ledgers) {
+  std::vector<std::string> to_merge = extra_ledgers;
+  if (kept_ledger) to_merge.push_back((to / kErasureLedgerFile).string());
+  for (const auto& extra : to_merge) {
     if (!fs::exists(extra, ec)) return NotFound("the erasure ledger " + extra + " does not exist");
     KASANE_ASSIGN_OR_RETURN(std::vector<std::string> more, ReadErasureLedger(extra));
     for (auto& subject : more) {
       if (seen.insert(subject).second) ledger.push_back(std::move(subject));
     }
   }
+  fs::create_directories(to, ec);
+  if (ec) return IoError("cannot create " + to.string() + ": " + ec.message());
+  // The ledger first: if restore stops half-way, the folder already says what stays erased.
+  if (!ledger.empty()) {
+    fs::path merged = to / (std::string(kErasureLedgerFile) + ".restore");
+    fs::remove(merged, ec);
+    KASANE_RETURN_IF_ERROR(WriteErasureLedger(merged.string(), ledger));
+    fs::rename(merged, to / kErasureLedgerFile, ec);
+    if (ec) return IoError("cannot replace the erasure ledger: " + ec.message());
+    KASANE_RETURN_IF_ERROR(SyncDir(to));
+  }
   KASANE_RETURN_IF_ERROR(CopyTreeSynced(from / kDbDir, to / kDbDir));
   for (const char* name : {kSigningKeyFile, kMasterKeyFile}) {
-    if (fs::exists(from / name, ec)) KASANE_RETURN_IF_ERROR(CopyFileSynced(from / name, to / name));
-  }
-  if (!ledger.empty()) {
-    KASANE_RETURN_IF_ERROR(WriteErasureLedger((to / kErasureLedgerFile).string(), ledger));
+    if (fs::exists(from / name, ec) && !fs::exists(to / name, ec)) {
+      KASANE_RETURN_IF_ERROR(CopyFileSynced(from / name, to / name));
+    }
   }
   return Status::Ok();
 }

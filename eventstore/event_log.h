@@ -176,11 +176,13 @@ class EventLog final {
   // erasure.ledger. Erasures wait while it runs, so the copied ledger covers every erasure the
   // copied database reflects. The backup holds the master key unless it is kept elsewhere.
   Status Backup(const std::string& to_dir) const;
-  // Copies the backup `from_dir` into the data folder `dir` (which must not exist or be empty).
-  // The restored ledger is the union of the backup's and every file in `extra_ledgers`, so that
-  // erasures made after the backup was taken are applied when the restored log is next opened
-  // (which destroys those keys again). Does not open or verify the log: the caller does.
-  // kInvalidArgument for a non-empty `dir` or a folder that is not a backup.
+  // Copies the backup `from_dir` into the data folder `dir`. `dir` may be absent, empty, or
+  // hold only what outlives a lost database: its erasure.ledger, which is KEPT, and its key
+  // files, which must equal the backup's. The restored ledger is the union of the backup's, the
+  // kept one and every file in `extra_ledgers`, so erasures made after the backup was taken are
+  // applied when the restored log is next opened (which destroys those keys again). Does not
+  // open or verify the log: the caller does. kInvalidArgument for a `dir` holding anything else
+  // (a database above all), key files of another store, or a folder that is not a backup.
   static Status RestoreBackup(const std::string& from_dir, const std::string& dir,
                               const std::vector<std::string>& extra_ledgers);
 

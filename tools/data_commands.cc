@@ -1,6 +1,7 @@
 // `kasane erase`, `kasane backup`, `kasane restore`: the data folder's lifecycle around erasure
 // (docs/erasure.md), and the flags and opening shared by every command that touches a store.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -178,7 +179,9 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
   // kasane restore
   {
     auto* cmd = app.add_subcommand(
-        "restore", "restore a backup into an empty data folder, apply erasures, verify");
+        "restore",
+        "restore a backup into a data folder without a database (its erasure.ledger is kept), "
+        "apply erasures, verify");
     auto flags = std::make_shared<DataFlags>();
     auto from = std::make_shared<std::string>();
     auto ledgers = std::make_shared<std::vector<std::string>>();
@@ -188,11 +191,15 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
                     "an erasure ledger to merge (e.g. the live folder's erasure.ledger, or its "
                     "off-site copy); repeatable");
     cmd->callback([&ctx, flags, from, ledgers] {
+      std::error_code ec;
+      bool had_ledger =
+          std::filesystem::exists(std::filesystem::path(flags->dir) / "erasure.ledger", ec);
       Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers);
       if (!s.ok()) return Fail(ctx, s);
-      if (ledgers->empty()) {
-        std::cerr << "kasane: restore: warning: no --ledger given: subjects erased after the "
-                     "backup was taken are readable again until erased again (docs/erasure.md)\n";
+      if (ledgers->empty() && !had_ledger) {
+        std::cerr << "kasane: restore: warning: no erasure ledger beside the data folder and no "
+                     "--ledger given: subjects erased after the backup was taken are readable "
+                     "again until erased again (docs/erasure.md)\n";
       }
       // Opening replays the merged ledger: keys of erased subjects are destroyed again here.
       auto opened = OpenLog(ctx, *flags, false);

@@ -373,6 +373,33 @@ TEST_F(SealingTest, RestoringABackupTakenBeforeAnErasureKeepsTheContentErased) {
   EXPECT_FALSE(log->IsErased("person-a"));
 }
 
+TEST_F(SealingTest, RestoringIntoTheFolderKeepsItsLedgerSoLaterErasuresStay) {
+  std::string live = dir_.Sub("live"), backup = dir_.Sub("backup");
+  SealedPart part_a, part_b;
+  {
+    auto log = Open(live);
+    part_a = AppendSealed(*log, 1, {"person-a"}, "A's address");
+    part_b = AppendSealed(*log, 2, {"person-b"}, "B's address");
+    ASSERT_TRUE(log->Backup(backup).ok());
+    ASSERT_TRUE(log->EraseSubject("person-a").ok());  // after the backup
+  }
+  // The live database is lost; its ledger (and key files) remain beside it.
+  fs::remove_all(fs::path(live) / "log");
+  // Restoring over a folder that still holds a database is refused.
+  {
+    std::string occupied = dir_.Sub("occupied");
+    fs::create_directories(fs::path(occupied) / "log");
+    EXPECT_EQ(EventLog::RestoreBackup(backup, occupied, {}).code(), StatusCode::kInvalidArgument);
+  }
+  // No --ledger needed: the folder's own ledger is kept and merged.
+  ASSERT_TRUE(EventLog::RestoreBackup(backup, live, {}).ok());
+  auto log = Open(live);
+  EXPECT_TRUE(log->IsErased("person-a"));
+  EXPECT_FALSE(log->Unseal(IdFrom(1), part_a)->has_value());
+  EXPECT_EQ(log->Unseal(IdFrom(2), part_b)->value_or(""), "B's address");
+  EXPECT_TRUE(log->Verify(nullptr)->ok());
+}
+
 TEST_F(SealingTest, ABackupTakenAfterAnErasureCarriesTheLedger) {
   std::string live = dir_.Sub("live"), backup = dir_.Sub("backup"), restored = dir_.Sub("restored");
   SealedPart part_a;
