@@ -12,36 +12,16 @@
 #include "eventstore/envelope_codec.h"
 #include "tests/eventstore/raw_db.h"
 #include "tests/eventstore/test_util.h"
+#include "tests/tools/shell.h"
 
 namespace kasane::tools {
 namespace {
 
 using eventstore::testing::TempDir;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `args` through /bin/sh with `input` on stdin; captures stdout and stderr.
-Outcome Sh(const std::string& command, const std::string& input = "") {
-  TempDir io;
-  std::string in = io.Sub("in"), out = io.Sub("out"), err = io.Sub("err");
-  std::ofstream(in) << input;
-  std::string full = command + " < '" + in + "' > '" + out + "' 2> '" + err + "'";
-  int status = std::system(full.c_str());
-  Outcome r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::stringstream so, se;
-  so << std::ifstream(out).rdbuf();
-  se << std::ifstream(err).rdbuf();
-  r.out = so.str();
-  r.err = se.str();
-  return r;
-}
-
-const std::string kKasane = std::string(KASANE_BINARY_DIR) + "/tools/kasane";
+using testing::kKasane;
+using testing::Outcome;
+using testing::Sh;
 const std::string kVerifyBundlePy = std::string(KASANE_SOURCE_DIR) + "/tools/verify_bundle.py";
 
 class CliTest : public ::testing::Test {

@@ -11,6 +11,7 @@
 
 #include "eventstore/event_log.h"
 #include "tests/eventstore/test_util.h"
+#include "tests/tools/shell.h"
 
 namespace kasane::tools {
 namespace {
@@ -23,30 +24,9 @@ using eventstore::testing::TempDir;
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `command` through /bin/sh with `input` on stdin; captures stdout and stderr.
-Outcome Sh(const std::string& command, const std::string& input = "") {
-  TempDir io;
-  std::string in = io.Sub("in"), out = io.Sub("out"), err = io.Sub("err");
-  std::ofstream(in) << input;
-  std::string full = command + " < '" + in + "' > '" + out + "' 2> '" + err + "'";
-  int status = std::system(full.c_str());
-  Outcome r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::stringstream so, se;
-  so << std::ifstream(out).rdbuf();
-  se << std::ifstream(err).rdbuf();
-  r.out = so.str();
-  r.err = se.str();
-  return r;
-}
-
-const std::string kKasane = std::string(KASANE_BINARY_DIR) + "/tools/kasane";
+using testing::kKasane;
+using testing::Outcome;
+using testing::Sh;
 
 class EraseBackupTest : public ::testing::Test {
  protected:
