@@ -1,15 +1,18 @@
 #include "eventstore/subject_keys.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "eventstore/file_util.h"
@@ -40,19 +43,30 @@ void EnsureSodium() {
 // Random bytes for nonces from libsodium's CSPRNG, drawn in blocks: one getrandom(2) per 4 KiB
 // instead of one per Seal. Each byte is handed out once; the pool is per thread, and discarded
 // in a forked child, so no two seals ever share a nonce.
+// Bumped in every child after fork(), so that a child never reuses its parent's pooled nonce
+// bytes. Checking it costs an atomic load; checking getpid() would cost a system call per Seal.
+std::atomic<uint64_t> fork_generation{1};
+
+uint64_t ForkGeneration() {
+  static std::once_flag registered;
+  std::call_once(registered,
+                 [] { pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); }); });
+  return fork_generation.load(std::memory_order_relaxed);
+}
+
 void FillNonce(uint8_t* out, size_t n) {
   struct Pool {
     std::array<uint8_t, 4096> bytes;
     size_t used = 4096;
-    pid_t pid = 0;
+    uint64_t generation = 0;
     ~Pool() { sodium_memzero(bytes.data(), bytes.size()); }
   };
   thread_local Pool pool;
-  pid_t pid = ::getpid();
-  if (pool.used + n > pool.bytes.size() || pool.pid != pid) {
+  uint64_t generation = ForkGeneration();
+  if (pool.used + n > pool.bytes.size() || pool.generation != generation) {
     randombytes_buf(pool.bytes.data(), pool.bytes.size());
     pool.used = 0;
-    pool.pid = pid;
+    pool.generation = generation;
   }
   std::memcpy(out, pool.bytes.data() + pool.used, n);
   sodium_memzero(pool.bytes.data() + pool.used, n);

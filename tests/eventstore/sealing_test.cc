@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -170,6 +172,30 @@ TEST_F(SealingTest, TamperedCiphertextOrNonceIsDataLoss) {
   SealedPart cut = *part;
   cut.ciphertext.resize(5);
   EXPECT_EQ(log->Unseal(IdFrom(1), cut).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(SealingTest, AForkedChildNeverReusesItsParentsNonces) {
+  auto log = Open();
+  // The parent draws from its nonce pool, so the pool holds unused bytes when it forks.
+  ASSERT_TRUE(log->Seal(IdFrom(1), "person-a", "note", "x").ok());
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto part = log->Seal(IdFrom(2), "person-a", "note", "x");
+    std::string nonce = part.ok() ? part->nonce : std::string(24, '\0');
+    _exit(write(fds[1], nonce.data(), nonce.size()) == 24 ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string child(24, '\0');
+  ASSERT_EQ(read(fds[0], child.data(), child.size()), 24);
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  auto parent = log->Seal(IdFrom(2), "person-a", "note", "x");
+  ASSERT_TRUE(parent.ok());
+  EXPECT_NE(parent->nonce, child);
 }
 
 TEST_F(SealingTest, BadSubjectOrPathIsRefused) {
