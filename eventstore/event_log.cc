@@ -194,6 +194,8 @@ class EventLog::Impl final : public NodeReader {
         return NotFound("data folder " + dir.string() + " does not exist");
       fs::create_directories(dir, ec);
       if (ec) return IoError("cannot create " + dir.string() + ": " + ec.message());
+      // The new folder's entry must survive a crash too, or so would nothing inside it.
+      KASANE_RETURN_IF_ERROR(SyncDir(fs::absolute(dir).parent_path()));
     }
 
     // A folder that holds keys or an erasure ledger but no database lost its database: creating
