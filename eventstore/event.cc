@@ -12,6 +12,8 @@ int HexValue(char c) {
   return -1;
 }
 
+}  // namespace
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -25,8 +27,6 @@ bool IsValidUtf8(std::string_view s) {
   }
   return true;
 }
-
-}  // namespace
 
 Result<EventId> EventId::Parse(std::string_view text) {
   std::string hex;

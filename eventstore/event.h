@@ -134,6 +134,7 @@ inline constexpr size_t kMaxShortFieldBytes = 256;    // actor fields, sealed su
 inline constexpr size_t kMaxSealedPartsPerEvent = 1024;
 
 // Validation shared by the log and its callers.
+bool IsValidUtf8(std::string_view text);
 Status ValidateStreamName(std::string_view stream);
 Status ValidateEventType(std::string_view type);
 // Checks the type, the id and every size limit of an event; returns its size in bytes.

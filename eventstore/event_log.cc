@@ -8,6 +8,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -711,6 +712,10 @@ class EventLog::Impl final : public NodeReader {
   // Loads (or creates) the master key, checks it against the one the store was created with,
   // and opens the subject key store, which replays the erasure ledger.
   Status OpenSubjectKeys(bool fresh) {
+    // Erasures first: they need no master key, so a wrong or missing key cannot keep an erased
+    // subject's key on disk.
+    KASANE_RETURN_IF_ERROR(
+        SubjectKeyStore::ReplayLedger(db_.get(), handles_[kSubjectKeys], handles_, options_.dir));
     std::string check;
     rocksdb::Status s =
         db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kMetaMasterKeyCheck, &check);
@@ -735,9 +740,15 @@ class EventLog::Impl final : public NodeReader {
           FromRocks(db_->Put(SyncWrite(), handles_[kMeta], kMetaMasterKeyCheck, expected),
                     "storing the master key check"));
     }
-    KASANE_ASSIGN_OR_RETURN(keys_, SubjectKeyStore::Open(db_.get(), handles_[kSubjectKeys],
-                                                         handles_, options_.dir, master));
-    master.fill(0);
+    auto keys =
+        SubjectKeyStore::Open(db_.get(), handles_[kSubjectKeys], handles_, options_.dir, master);
+    sodium_memzero(master.data(), master.size());
+    if (options_.master_key) {  // the caller's copy, kept in the options, is not needed again
+      sodium_memzero(options_.master_key->data(), options_.master_key->size());
+      options_.master_key.reset();
+    }
+    if (!keys.ok()) return keys.status();
+    keys_ = std::move(keys).value();
     return Status::Ok();
   }
 

@@ -121,6 +121,9 @@ Status ValidateSubject(std::string_view subject) {
     if (u < 0x20 || u == 0x7f)
       return InvalidArgument("a subject id must not hold control characters");
   }
+  // Ids are printed in JSON and written to the ledger: refuse what cannot be, before anything
+  // is destroyed.
+  if (!IsValidUtf8(subject)) return InvalidArgument("a subject id must be UTF-8");
   return Status::Ok();
 }
 
@@ -218,6 +221,69 @@ SubjectKeyStore::~SubjectKeyStore() {
   sodium_memzero(master_.data(), master_.size());
 }
 
+// Deletes the keys of `subjects` (present or not) and drives their bytes out of every RocksDB
+// file: flush every column family, compact the range to the bottom level, purge obsolete files.
+Status DestroyKeys(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                   const std::vector<rocksdb::ColumnFamilyHandle*>& all_cfs,
+                   const std::vector<std::string>& subjects) {
+  rocksdb::WriteBatch batch;
+  std::string lo = subjects.front(), hi = subjects.front();
+  for (const auto& subject : subjects) {
+    KASANE_RETURN_IF_ERROR(FromRocks(batch.Delete(cf, subject), "deleting a subject key"));
+    lo = std::min(lo, subject);
+    hi = std::max(hi, subject);
+  }
+  KASANE_RETURN_IF_ERROR(FromRocks(db->Write(SyncWrite(), &batch), "deleting subject keys"));
+  // The wrapped key is still in the WAL, a memtable or SST files. Flushing every column family
+  // moves all data out of the WAL files written so far, so they become obsolete; compacting the
+  // key's range to the bottom level with nothing older below drops both the value and its
+  // tombstone; purging then deletes the obsolete WAL and SST files.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  flush.allow_write_stall = true;
+  KASANE_RETURN_IF_ERROR(FromRocks(db->Flush(flush, all_cfs), "flushing after an erasure"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  compact.exclusive_manual_compaction = false;
+  rocksdb::Slice begin(lo), end(hi);
+  KASANE_RETURN_IF_ERROR(
+      FromRocks(db->CompactRange(compact, cf, &begin, &end), "compacting subject keys"));
+  // Re-enabling deletions (without force, so a backup in progress keeps its files) runs a full
+  // scan for obsolete files and deletes them in this thread.
+  KASANE_RETURN_IF_ERROR(FromRocks(db->DisableFileDeletions(), "pausing file deletions"));
+  KASANE_RETURN_IF_ERROR(
+      FromRocks(db->EnableFileDeletions(/*force=*/false), "purging obsolete files"));
+  return Status::Ok();
+}
+
+// Under this key the subject_keys column family records which ledger its destructions have
+// completed for: a BLAKE2b digest of the ledger's text. It holds a control character, so it is
+// no subject id.
+constexpr char kPurgedMarker[] = "\x01purged-ledger";
+
+Result<std::string> LedgerText(const std::string& ledger) {
+  std::error_code ec;
+  if (!fs::exists(ledger, ec)) return std::string();
+  std::ifstream in(ledger, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (!in && !in.eof()) return IoError("cannot read " + ledger);
+  return buf.str();
+}
+
+std::string LedgerDigest(const std::string& text) {
+  std::string digest(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(digest.data()), digest.size(),
+                     reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+  return digest;
+}
+
+Status MarkPurged(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& ledger) {
+  KASANE_ASSIGN_OR_RETURN(std::string text, LedgerText(ledger));
+  return FromRocks(db->Put(SyncWrite(), cf, kPurgedMarker, LedgerDigest(text)),
+                   "recording completed erasures");
+}
+
 Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::Open(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     std::vector<rocksdb::ColumnFamilyHandle*> all_cfs, const std::string& dir,
@@ -226,34 +292,37 @@ Result<std::unique_ptr<SubjectKeyStore>> SubjectKeyStore::Open(
   std::string ledger = (fs::path(dir) / kErasureLedgerFile).string();
   std::unique_ptr<SubjectKeyStore> store(
       new SubjectKeyStore(db, cf, std::move(all_cfs), ledger, master));
-  // Cut a torn last line so that the next append starts a fresh line.
-  std::error_code ec;
-  if (fs::exists(ledger, ec)) {
-    std::ifstream in(ledger, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    std::string text = buf.str();
-    if (!text.empty() && text.back() != '\n') {
-      size_t keep = text.rfind('\n');
-      keep = keep == std::string::npos ? 0 : keep + 1;
-      if (::truncate(ledger.c_str(), static_cast<off_t>(keep)) != 0) {
-        return IoError("cannot truncate the torn end of " + ledger + ": " + std::strerror(errno));
-      }
-    }
-  }
   KASANE_ASSIGN_OR_RETURN(std::vector<std::string> subjects, ReadErasureLedger(ledger));
   store->erased_.insert(subjects.begin(), subjects.end());
-  // Keys of erased subjects that are back (an older backup was restored) are destroyed again.
-  std::vector<std::string> present;
-  for (const auto& subject : subjects) {
-    std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, subject, &value);
-    if (s.IsNotFound()) continue;
-    KASANE_RETURN_IF_ERROR(FromRocks(s, "reading a subject key"));
-    present.push_back(subject);
-  }
-  if (!present.empty()) KASANE_RETURN_IF_ERROR(store->DestroyStoredKeys(present));
   return store;
+}
+
+Status SubjectKeyStore::ReplayLedger(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                     const std::vector<rocksdb::ColumnFamilyHandle*>& all_cfs,
+                                     const std::string& dir) {
+  EnsureSodium();
+  std::string ledger = (fs::path(dir) / kErasureLedgerFile).string();
+  // Cut a torn last line (a crash during an append) so that the next append starts a fresh line.
+  KASANE_ASSIGN_OR_RETURN(std::string text, LedgerText(ledger));
+  if (!text.empty() && text.back() != '\n') {
+    size_t keep = text.rfind('\n');
+    keep = keep == std::string::npos ? 0 : keep + 1;
+    if (::truncate(ledger.c_str(), static_cast<off_t>(keep)) != 0) {
+      return IoError("cannot truncate the torn end of " + ledger + ": " + std::strerror(errno));
+    }
+    text.resize(keep);
+  }
+  if (text.empty()) return Status::Ok();
+  std::string marker;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, kPurgedMarker, &marker);
+  if (s.ok() && marker == LedgerDigest(text)) return Status::Ok();
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading completed erasures");
+  // The ledger names an erasure whose destruction may not have finished (a crash between the
+  // ledger line and the purge), or this is a restored copy: destroy every ledger subject's key.
+  KASANE_ASSIGN_OR_RETURN(std::vector<std::string> subjects, ReadErasureLedger(ledger));
+  if (subjects.empty()) return Status::Ok();
+  KASANE_RETURN_IF_ERROR(DestroyKeys(db, cf, all_cfs, subjects));
+  return MarkPurged(db, cf, ledger);
 }
 
 bool SubjectKeyStore::IsErased(const std::string& subject) const {
@@ -395,39 +464,13 @@ Status SubjectKeyStore::Erase(const std::string& subject) {
   }
   // Idempotent: a retry after a failure below finishes the destruction. The delete may already
   // be durable while the key's bytes still sit in WAL or SST files, so the flush, compaction and
-  // purge run every time.
-  return DestroyStoredKeys({subject});
+  // purge run every time. Until the marker says so, every open repeats them (ReplayLedger).
+  KASANE_RETURN_IF_ERROR(DestroyStoredKeys({subject}));
+  return MarkPurged(db_, cf_, ledger_path_);
 }
 
 Status SubjectKeyStore::DestroyStoredKeys(const std::vector<std::string>& subjects) {
-  rocksdb::WriteBatch batch;
-  std::string lo = subjects.front(), hi = subjects.front();
-  for (const auto& subject : subjects) {
-    KASANE_RETURN_IF_ERROR(FromRocks(batch.Delete(cf_, subject), "deleting a subject key"));
-    lo = std::min(lo, subject);
-    hi = std::max(hi, subject);
-  }
-  KASANE_RETURN_IF_ERROR(FromRocks(db_->Write(SyncWrite(), &batch), "deleting subject keys"));
-  // The wrapped key is still in the WAL, a memtable or SST files. Flushing every column family
-  // moves all data out of the WAL files written so far, so they become obsolete; compacting the
-  // key's range to the bottom level with nothing older below drops both the value and its
-  // tombstone; purging then deletes the obsolete WAL and SST files.
-  rocksdb::FlushOptions flush;
-  flush.wait = true;
-  flush.allow_write_stall = true;
-  KASANE_RETURN_IF_ERROR(FromRocks(db_->Flush(flush, all_cfs_), "flushing after an erasure"));
-  rocksdb::CompactRangeOptions compact;
-  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  compact.exclusive_manual_compaction = false;
-  rocksdb::Slice begin(lo), end(hi);
-  KASANE_RETURN_IF_ERROR(
-      FromRocks(db_->CompactRange(compact, cf_, &begin, &end), "compacting subject keys"));
-  // Re-enabling deletions (without force, so a backup in progress keeps its files) runs a full
-  // scan for obsolete files and deletes them in this thread.
-  KASANE_RETURN_IF_ERROR(FromRocks(db_->DisableFileDeletions(), "pausing file deletions"));
-  KASANE_RETURN_IF_ERROR(
-      FromRocks(db_->EnableFileDeletions(/*force=*/false), "purging obsolete files"));
-  return Status::Ok();
+  return DestroyKeys(db_, cf_, all_cfs_, subjects);
 }
 
 Result<std::optional<std::string>> SubjectKeyStore::TEST_StoredRecord(

@@ -67,6 +67,13 @@ class SubjectKeyStore final {
   // column family of `db` (flushed on erasure so that no WAL file keeps an erased key). Loads
   // the ledger at `dir/erasure.ledger` (truncating a torn last line) and destroys again the key
   // of every ledger subject still present (as after restoring an older backup).
+  // Finishes every erasure the ledger at `dir/erasure.ledger` names whose destruction is not
+  // recorded as complete (a crash between the ledger line and the purge, or a restored older
+  // copy): deletes those keys and purges them from every file. Cuts a torn last ledger line.
+  // Needs no master key, so it runs before the master key is checked.
+  static Status ReplayLedger(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                             const std::vector<rocksdb::ColumnFamilyHandle*>& all_cfs,
+                             const std::string& dir);
   static Result<std::unique_ptr<SubjectKeyStore>> Open(
       rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
       std::vector<rocksdb::ColumnFamilyHandle*> all_cfs, const std::string& dir,

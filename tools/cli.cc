@@ -17,6 +17,11 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    // A bug, not an expected outcome: report it plainly (never personal content: commands print
+    // only ids and paths) rather than abort.
+    std::cerr << "kasane: internal error: " << e.what() << "\n";
+    return 2;
   }
   return ctx.exit_code;
 }

@@ -12,6 +12,7 @@
 
 #include "eventstore/audit_bundle.h"
 #include "eventstore/event_log.h"
+#include "tests/eventstore/raw_db.h"
 #include "tests/eventstore/test_util.h"
 
 namespace kasane::eventstore {
@@ -196,6 +197,32 @@ TEST_F(SealingTest, AForkedChildNeverReusesItsParentsNonces) {
   auto parent = log->Seal(IdFrom(2), "person-a", "note", "x");
   ASSERT_TRUE(parent.ok());
   EXPECT_NE(parent->nonce, child);
+}
+
+TEST_F(SealingTest, AnErasureInterruptedBeforeItsPurgeIsFinishedAtTheNextOpen) {
+  SealedPart part;
+  std::string wrapped;
+  {
+    auto log = Open();
+    part = AppendSealed(*log, 1, {"person-a"}, "A's address");
+    wrapped = **log->TEST_StoredSubjectKey("person-a");
+  }
+  {
+    // As if `EraseSubject` died after its ledger line and its delete but before the purge: the
+    // key is in an SST file, deleted only in the memtable, and named in the ledger.
+    testing::RawDb raw(dir_.path());
+    ASSERT_TRUE(raw.db()->Flush(rocksdb::FlushOptions(), raw.cf("subject_keys")).ok());
+    ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.cf("subject_keys"), "person-a").ok());
+    std::ofstream(fs::path(dir_.path()) / "erasure.ledger", std::ios::app) << "person-a\n";
+  }
+  ASSERT_FALSE(FilesContaining(dir_.path(), wrapped).empty());
+  {
+    auto log = Open();
+    EXPECT_TRUE(log->IsErased("person-a"));
+    EXPECT_FALSE(log->Unseal(IdFrom(1), part)->has_value());
+    EXPECT_EQ(FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
+  }
+  EXPECT_EQ(FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
 }
 
 TEST_F(SealingTest, BadSubjectOrPathIsRefused) {
