@@ -196,7 +196,9 @@ class EventLog::Impl final : public NodeReader {
       fs::create_directories(dir, ec);
       if (ec) return IoError("cannot create " + dir.string() + ": " + ec.message());
       // The new folder's entry must survive a crash too, or so would nothing inside it.
-      KASANE_RETURN_IF_ERROR(SyncDir(fs::absolute(dir).parent_path()));
+      fs::path absolute = fs::absolute(dir, ec);
+      if (ec) return IoError("cannot resolve " + dir.string() + ": " + ec.message());
+      KASANE_RETURN_IF_ERROR(SyncDir(absolute.parent_path()));
     }
 
     // A folder that holds keys or an erasure ledger but no database lost its database: creating
@@ -1440,16 +1442,19 @@ Status CopyTreeSynced(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   fs::create_directories(to, ec);
   if (ec) return IoError("cannot create " + to.string() + ": " + ec.message());
-  for (const auto& entry : fs::directory_iterator(from, ec)) {
-    fs::path target = to / entry.path().filename();
-    if (entry.is_directory()) {
-      KASANE_RETURN_IF_ERROR(CopyTreeSynced(entry.path(), target));
-    } else if (entry.is_regular_file()) {
-      KASANE_RETURN_IF_ERROR(CopyFileSynced(entry.path(), target));
+  // Error-code iteration throughout: std::filesystem's range-for throws on a failed step.
+  for (fs::directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec)) {
+    fs::path target = to / it->path().filename();
+    fs::file_status status = it->status(ec);
+    if (ec) break;
+    if (fs::is_directory(status)) {
+      KASANE_RETURN_IF_ERROR(CopyTreeSynced(it->path(), target));
+    } else if (fs::is_regular_file(status)) {
+      KASANE_RETURN_IF_ERROR(CopyFileSynced(it->path(), target));
     }
   }
   if (ec) return IoError("cannot list " + from.string() + ": " + ec.message());
-  return Status::Ok();
+  return SyncDir(to);
 }
 
 }  // namespace
@@ -1496,10 +1501,13 @@ Status EventLog::RestoreBackup(const std::string& from_dir, const std::string& d
   // backup's own. Anything else, a database above all, is refused.
   bool kept_ledger = false;
   if (fs::exists(to, ec)) {
-    for (const auto& entry : fs::directory_iterator(to, ec)) {
+    for (fs::directory_iterator it(to, ec), end; !ec && it != end; it.increment(ec)) {
+      const fs::directory_entry& entry = *it;
       std::string name = entry.path().filename().string();
       if (name == kErasureLedgerFile) {
         kept_ledger = true;
+      } else if (name == std::string(kDbDir) + ".partial") {
+        continue;  // left by a restore that did not finish; replaced below
       } else if (name == kSigningKeyFile || name == kMasterKeyFile) {
         std::ifstream a(entry.path(), std::ios::binary), b(from / name, std::ios::binary);
         std::string mine((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
@@ -1516,14 +1524,16 @@ Status EventLog::RestoreBackup(const std::string& from_dir, const std::string& d
     if (ec) return IoError("cannot list " + to.string() + ": " + ec.message());
   }
   // Read every ledger before copying anything, so that a bad one changes nothing.
-  KASANE_ASSIGN_OR_RETURN(std::vector<std::string> ledger,
-                          ReadErasureLedger((from / kErasureLedgerFile).string()));
+  KASANE_ASSIGN_OR_RETURN(
+      std::vector<std::string> ledger,
+      ReadErasureLedger((from / kErasureLedgerFile).string(), LedgerTail::kKeepUnterminated));
   std::unordered_set<std::string> seen(ledger.begin(), ledger.end());
   std::vector<std::string> to_merge = extra_ledgers;
   if (kept_ledger) to_merge.push_back((to / kErasureLedgerFile).string());
   for (const auto& extra : to_merge) {
     if (!fs::exists(extra, ec)) return NotFound("the erasure ledger " + extra + " does not exist");
-    KASANE_ASSIGN_OR_RETURN(std::vector<std::string> more, ReadErasureLedger(extra));
+    KASANE_ASSIGN_OR_RETURN(std::vector<std::string> more,
+                            ReadErasureLedger(extra, LedgerTail::kKeepUnterminated));
     for (auto& subject : more) {
       if (seen.insert(subject).second) ledger.push_back(std::move(subject));
     }
@@ -1539,12 +1549,21 @@ Status EventLog::RestoreBackup(const std::string& from_dir, const std::string& d
     if (ec) return IoError("cannot replace the erasure ledger: " + ec.message());
     KASANE_RETURN_IF_ERROR(SyncDir(to));
   }
-  KASANE_RETURN_IF_ERROR(CopyTreeSynced(from / kDbDir, to / kDbDir));
+  // The database is copied under another name and renamed when whole, so a restore that stops
+  // half-way leaves no `log/` that looks like a database (and can simply be run again).
+  fs::path partial = to / (std::string(kDbDir) + ".partial");
+  fs::remove_all(partial, ec);
+  if (ec) return IoError("cannot remove " + partial.string() + ": " + ec.message());
+  KASANE_RETURN_IF_ERROR(CopyTreeSynced(from / kDbDir, partial));
+  // Key files before the rename: once `log/` exists, everything it needs is beside it.
   for (const char* name : {kSigningKeyFile, kMasterKeyFile}) {
     if (fs::exists(from / name, ec) && !fs::exists(to / name, ec)) {
       KASANE_RETURN_IF_ERROR(CopyFileSynced(from / name, to / name));
     }
   }
+  fs::rename(partial, to / kDbDir, ec);
+  if (ec) return IoError("cannot move the restored database into place: " + ec.message());
+  KASANE_RETURN_IF_ERROR(SyncDir(to));
   return Status::Ok();
 }
 

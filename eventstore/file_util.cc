@@ -57,14 +57,25 @@ Status CreateFileAtomically(const fs::path& path, std::string_view content, mode
 Status AppendLineDurably(const fs::path& path, std::string_view line, mode_t mode) {
   std::error_code ec;
   bool existed = fs::exists(path, ec);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, mode);
   if (fd < 0) return IoError("cannot open " + path.string() + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ::close(fd);
     return IoError("cannot stat " + path.string() + ": " + std::strerror(errno));
   }
-  std::string text(line);
+  std::string text;
+  if (st.st_size > 0) {
+    // A fragment left by an earlier failed append (if cutting it back failed too) must not be
+    // extended into another line: start on a fresh one.
+    char last = '\n';
+    if (::pread(fd, &last, 1, st.st_size - 1) != 1) {
+      ::close(fd);
+      return IoError("cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+    if (last != '\n') text.push_back('\n');
+  }
+  text.append(line);
   text.push_back('\n');
   Status s = WriteAll(fd, text, path.string());
   if (s.ok() && ::fsync(fd) != 0) {

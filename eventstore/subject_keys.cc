@@ -173,15 +173,21 @@ std::string MasterKeyCheck(const MasterKey& key) {
   return out;
 }
 
-Result<std::vector<std::string>> ReadErasureLedger(const std::string& path) {
+Result<std::vector<std::string>> ReadErasureLedger(const std::string& path, LedgerTail tail) {
   std::vector<std::string> out;
   std::error_code ec;
-  if (!fs::exists(path, ec)) return out;
+  fs::file_status status = fs::status(path, ec);
+  if (status.type() == fs::file_type::not_found) return out;
+  if (ec) return IoError("cannot stat " + path + ": " + ec.message());
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("cannot read " + path);
   std::stringstream buf;
   buf << in.rdbuf();
+  if (in.bad()) return IoError("cannot read " + path);
   std::string text = buf.str();
+  if (tail == LedgerTail::kKeepUnterminated && !text.empty() && text.back() != '\n') {
+    text.push_back('\n');
+  }
   std::unordered_set<std::string> seen;
   size_t start = 0;
   while (true) {

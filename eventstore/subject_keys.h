@@ -57,7 +57,11 @@ std::string MasterKeyCheck(const MasterKey& key);
 // Reads a ledger file: the subject ids, one per line, in order, without duplicates. A missing file
 // is an empty ledger. A last line without its newline (a write torn by a crash, which therefore
 // never returned) is ignored. kDataLoss for a line that is not a valid subject id.
-Result<std::vector<std::string>> ReadErasureLedger(const std::string& path);
+// What to make of a last line without its newline: in the live ledger it is an append a crash
+// cut short (dropped); in a ledger handed to restore it is a complete line (kept).
+enum class LedgerTail { kDropUnterminated, kKeepUnterminated };
+Result<std::vector<std::string>> ReadErasureLedger(const std::string& path,
+                                                   LedgerTail tail = LedgerTail::kDropUnterminated);
 // Writes `subjects` as a new ledger file at `path` (must not exist), fsynced with its folder.
 Status WriteErasureLedger(const std::string& path, const std::vector<std::string>& subjects);
 

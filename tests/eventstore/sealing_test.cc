@@ -12,6 +12,7 @@
 
 #include "eventstore/audit_bundle.h"
 #include "eventstore/event_log.h"
+#include "eventstore/file_util.h"
 #include "tests/eventstore/raw_db.h"
 #include "tests/eventstore/test_util.h"
 
@@ -223,6 +224,54 @@ TEST_F(SealingTest, AnErasureInterruptedBeforeItsPurgeIsFinishedAtTheNextOpen) {
     EXPECT_EQ(FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
   }
   EXPECT_EQ(FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
+}
+
+TEST_F(SealingTest, ALedgerHandedToRestoreCountsItsLastLineWithoutANewline) {
+  std::string live = dir_.Sub("live"), backup = dir_.Sub("backup"), restored = dir_.Sub("r");
+  SealedPart part_b;
+  {
+    auto log = Open(live);
+    AppendSealed(*log, 1, {"person-a"}, "A");
+    part_b = AppendSealed(*log, 2, {"person-b"}, "B");
+    ASSERT_TRUE(log->Backup(backup).ok());
+  }
+  std::string hand_made = dir_.Sub("hand-made.ledger");
+  std::ofstream(hand_made) << "person-a\nperson-b";  // written by hand: no final newline
+  ASSERT_TRUE(EventLog::RestoreBackup(backup, restored, {hand_made}).ok());
+  auto log = Open(restored);
+  EXPECT_TRUE(log->IsErased("person-a"));
+  EXPECT_TRUE(log->IsErased("person-b"));
+  EXPECT_FALSE(log->Unseal(IdFrom(2), part_b)->has_value());
+}
+
+TEST_F(SealingTest, ARestoreThatStoppedHalfWayCanBeRunAgain) {
+  std::string live = dir_.Sub("live"), backup = dir_.Sub("backup"), restored = dir_.Sub("r");
+  {
+    auto log = Open(live);
+    AppendSealed(*log, 1, {"person-a"}, "A");
+    ASSERT_TRUE(log->Backup(backup).ok());
+  }
+  // What a restore that died while copying the database leaves behind.
+  fs::create_directories(fs::path(restored) / "log.partial");
+  std::ofstream(fs::path(restored) / "log.partial" / "000001.sst") << "half";
+  std::ofstream(fs::path(restored) / "erasure.ledger") << "person-z\n";
+  ASSERT_TRUE(EventLog::RestoreBackup(backup, restored, {}).ok());
+  EXPECT_FALSE(fs::exists(fs::path(restored) / "log.partial"));
+  auto log = Open(restored);
+  EXPECT_EQ(log->Size(), 1u);
+  EXPECT_TRUE(log->IsErased("person-z"));  // the folder's own ledger was kept
+  EXPECT_TRUE(log->Verify(nullptr)->ok());
+}
+
+TEST(FileUtilTest, AnAppendAfterALeftoverFragmentStartsAFreshLine) {
+  testing::TempDir dir;
+  fs::path ledger = fs::path(dir.path()) / "ledger";
+  std::ofstream(ledger) << "person-a\nperso";  // a fragment no one cut back
+  ASSERT_TRUE(AppendLineDurably(ledger, "person-b", 0600).ok());
+  std::ifstream in(ledger);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "person-a\nperso\nperson-b\n");
 }
 
 TEST_F(SealingTest, BadSubjectOrPathIsRefused) {
