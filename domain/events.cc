@@ -9,53 +9,6 @@ namespace {
 
 using K = InformationKind;
 
-// Collects personal fields with their paths and subjects.
-class PersonalCollector {
- public:
-  explicit PersonalCollector(std::vector<PersonalField>* out) : out_(out) {}
-
-  template <typename T>
-  void Field(std::string_view name, const T& value) {
-    if constexpr (internal::Describable<T>) {
-      Nested(std::string(name), value);
-    } else if constexpr (internal::kIsOptional<T>) {
-      if (value.has_value()) Field(name, *value);
-    } else if constexpr (internal::kIsVector<T>) {
-      using E = typename T::value_type;
-      if constexpr (internal::Describable<E>) {
-        for (size_t i = 0; i < value.size(); ++i) {
-          Nested(std::string(name) + "[" + std::to_string(i) + "]", value[i]);
-        }
-      }
-    }
-  }
-  void Subject(std::string_view, const PersonId& p) { subject_ = p; }
-  template <typename T>
-  void Personal(std::string_view name, const T&) {
-    out_->push_back({prefix_ + std::string(name), subject_});
-  }
-
-  template <typename T>
-  void Top(const T& value) {
-    T::Describe(value, *this);
-  }
-
- private:
-  template <typename T>
-  void Nested(const std::string& name, const T& value) {
-    std::string saved_prefix = prefix_;
-    PersonId saved_subject = subject_;
-    prefix_ += name + ".";
-    T::Describe(value, *this);
-    prefix_ = std::move(saved_prefix);
-    subject_ = std::move(saved_subject);
-  }
-
-  std::vector<PersonalField>* out_;
-  std::string prefix_;
-  PersonId subject_;
-};
-
 template <typename... T>
 std::vector<std::string_view> TypesOf(std::variant<T...>*) {
   return {T::kType...};
@@ -154,8 +107,12 @@ bool IsAdminEvent(const Payload& p) {
 
 std::vector<PersonalField> PersonalFieldsOf(const Payload& p) {
   std::vector<PersonalField> out;
-  PersonalCollector collector(&out);
-  std::visit([&](const auto& x) { collector.Top(x); }, p);
+  auto collect = [&](std::string path, const PersonId& subject, const auto&) {
+    out.push_back({std::move(path), subject});
+    return true;
+  };
+  internal::PersonalWalk<PersonId, decltype(collect)> walk(collect);
+  std::visit([&](const auto& x) { walk.Top(x); }, p);
   return out;
 }
 

@@ -192,64 +192,18 @@ class Slot final : public PersonalSlot {
   T& value_;
 };
 
-// Walks a payload like PersonalCollector (events.cc): same order, paths and subject scoping.
-class SlotWalker {
- public:
-  explicit SlotWalker(const std::function<Status(PersonalSlot&)>& fn) : fn_(fn) {}
-
-  template <typename T>
-  void Field(std::string_view name, T& value) {
-    if (!status_.ok()) return;
-    if constexpr (internal::Describable<T>) {
-      Nested(std::string(name), value);
-    } else if constexpr (internal::kIsOptional<T>) {
-      if (value.has_value()) Field(name, *value);
-    } else if constexpr (internal::kIsVector<T>) {
-      using E = typename T::value_type;
-      if constexpr (internal::Describable<E>) {
-        for (size_t i = 0; i < value.size(); ++i) {
-          Nested(std::string(name) + "[" + std::to_string(i) + "]", value[i]);
-        }
-      }
-    }
-  }
-  void Subject(std::string_view, PersonId& p) { subject_ = p; }
-  template <typename T>
-  void Personal(std::string_view name, T& value) {
-    if (!status_.ok()) return;
-    Slot<T> slot(prefix_ + std::string(name), subject_, value);
-    status_ = fn_(slot);
-  }
-
-  template <typename T>
-  void Top(T& value) {
-    T::Describe(value, *this);
-  }
-  const Status& status() const { return status_; }
-
- private:
-  template <typename T>
-  void Nested(const std::string& name, T& value) {
-    std::string saved_prefix = prefix_;
-    PersonId saved_subject = subject_;
-    prefix_ += name + ".";
-    T::Describe(value, *this);
-    prefix_ = std::move(saved_prefix);
-    subject_ = std::move(saved_subject);
-  }
-
-  const std::function<Status(PersonalSlot&)>& fn_;
-  Status status_;
-  std::string prefix_;
-  PersonId subject_;
-};
-
 }  // namespace
 
 Status ForEachPersonalSlot(Payload& payload, const std::function<Status(PersonalSlot&)>& fn) {
-  SlotWalker walker(fn);
-  std::visit([&](auto& x) { walker.Top(x); }, payload);
-  return walker.status();
+  Status status;
+  auto visit = [&](std::string path, const PersonId& subject, auto& value) {
+    Slot<std::decay_t<decltype(value)>> slot(std::move(path), subject, value);
+    status = fn(slot);
+    return status.ok();
+  };
+  internal::PersonalWalk<PersonId, decltype(visit)> walk(visit);
+  std::visit([&](auto& x) { walk.Top(x); }, payload);
+  return status;
 }
 
 }  // namespace kasane::domain
