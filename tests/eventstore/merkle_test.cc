@@ -14,22 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "tests/eventstore/vectors.h"
+
 namespace kasane::eventstore {
 namespace {
 
 using nlohmann::json;
 
-const json& Vectors() {
-  static const json* vectors = [] {
-    std::ifstream in(KASANE_SHARED_DIR "/testdata/rfc6962_vectors.json");
-    if (!in) {
-      ADD_FAILURE() << "cannot open " KASANE_SHARED_DIR "/testdata/rfc6962_vectors.json";
-      return new json(json::object());
-    }
-    return new json(json::parse(in));
-  }();
-  return *vectors;
-}
+using testing::Vectors;
 
 std::vector<uint8_t> Bytes(const std::string& hex) {
   Result<std::vector<uint8_t>> r = BytesFromHex(hex);
