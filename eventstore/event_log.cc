@@ -30,6 +30,7 @@
 
 #include "eventstore/envelope_codec.h"
 #include "eventstore/file_util.h"
+#include "eventstore/rocks_util.h"
 #include "eventstore/signed_note.h"
 #include "eventstore/subject_keys.h"
 
@@ -105,14 +106,6 @@ std::string MerkleKey(uint32_t level, uint64_t index) {
 
 std::string IdKey(const EventId& id) {
   return std::string(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
-}
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsNotFound()) return NotFound(what + ": not found");
-  if (s.IsNoSpace()) return ResourceExhausted(what + ": no space left: " + s.ToString());
-  if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
-  return IoError(what + ": " + s.ToString());
 }
 
 // A stream's id and head. The `streams` CF holds only the id (written once, when the stream is
@@ -704,12 +697,6 @@ class EventLog::Impl final : public NodeReader {
     Position position;
     const PendingEvent* pending;
   };
-
-  static rocksdb::WriteOptions SyncWrite() {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    return wo;
-  }
 
   // Loads (or creates) the master key, checks it against the one the store was created with,
   // and opens the subject key store, which replays the erasure ledger.

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "eventstore/file_util.h"
+#include "eventstore/rocks_util.h"
 
 namespace kasane::eventstore {
 namespace {
@@ -96,18 +97,6 @@ std::string WrapAd(std::string_view subject) {
   std::string ad(kWrapLabel);
   ad.append(subject);
   return ad;
-}
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
-  return IoError(what + ": " + s.ToString());
-}
-
-rocksdb::WriteOptions SyncWrite() {
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return wo;
 }
 
 }  // namespace
