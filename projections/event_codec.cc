@@ -59,14 +59,16 @@ Result<eventstore::NewEvent> ToLogEvent(const domain::DomainEvent& event,
   return ToLogEvent(domain::DomainEvent(event), log);
 }
 
-Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
-                                  const eventstore::EventLog& log) {
-  const std::string name = EventName(recorded.id, recorded.type);
+Result<DecodedEvent> DecodeWithoutContent(const eventstore::RecordedEvent& recorded) {
   Result<domain::Payload> payload = domain::DecodePayload(recorded.type, recorded.payload);
-  if (!payload.ok()) return WithContext(payload.status(), name);
+  if (!payload.ok()) {
+    return WithContext(payload.status(), EventName(recorded.id, recorded.type));
+  }
   Result<domain::Role> role = domain::ParseEnum<domain::Role>(recorded.actor.role);
-  if (!role.ok()) return DataLoss(name + ": actor " + role.status().message());
-
+  if (!role.ok()) {
+    return DataLoss(EventName(recorded.id, recorded.type) + ": actor " +
+                    role.status().message());
+  }
   DecodedEvent out;
   out.event.id.bytes = recorded.id.bytes;
   out.event.occurred_at = recorded.occurred_at;
@@ -77,6 +79,13 @@ Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
   out.stream = recorded.stream;
   out.version = recorded.version;
   out.position = recorded.position;
+  return out;
+}
+
+Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
+                                  const eventstore::EventLog& log) {
+  const std::string name = EventName(recorded.id, recorded.type);
+  KASANE_ASSIGN_OR_RETURN(DecodedEvent out, DecodeWithoutContent(recorded));
 
   const std::vector<eventstore::SealedPart>& parts = recorded.sealed;
   std::vector<bool> used(parts.size(), false);

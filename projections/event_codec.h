@@ -71,4 +71,10 @@ struct DecodedEvent {
 Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
                                   const eventstore::EventLog& log);
 
+// Decodes `recorded` without unsealing anything: every personal field is blank and
+// erased_paths is empty. What projections consume: they hold no personal content (views resolve
+// it at read time through FromLogEvent, so erasure reaches them). Failure: as FromLogEvent's
+// decoding failures; sealed parts are not examined.
+Result<DecodedEvent> DecodeWithoutContent(const eventstore::RecordedEvent& recorded);
+
 }  // namespace kasane::projections

@@ -1,0 +1,46 @@
+// The case timeline (経過記録): every event of a case in order, with its actor and basis.
+//
+// Stored per event under "t<case id>\0<position u64be>": position, sequence number in the case,
+// type, event id, recorded and occurred times, actor (staff, agency, role), subject, kinds,
+// basis (the legal basis of a disclosure or referral, the meeting of a plan decision, the rule of
+// a refusal) and the payload's metadata fields. Personal content is not stored: the API reads
+// the event from the log (FromLogEvent) for a reader the scope policy grants it to.
+//
+// `as_of` (a position, a recorded time, or both) gives the timeline exactly as the record stood
+// then: the entries are filtered by position and recorded time, and the log's recorded-at never
+// decreases along positions.
+//
+// Thread-safety: as case_view.h.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "domain/ids.h"
+#include "projections/encoding.h"
+#include "projections/engine.h"
+#include "projections/projection.h"
+
+namespace kasane::projections {
+
+inline constexpr std::string_view kTimelineName = "timeline";
+
+std::unique_ptr<Projection> MakeTimeline();
+
+// The timeline entry of one case event (deterministic).
+nlohmann::json TimelineEntry(const ProjectedEvent& e);
+
+struct TimelineQuery {
+  domain::CaseId case_id;
+  AsOf as_of;
+  // Only entries at positions >= from_position (paging).
+  uint64_t from_position = 0;
+  size_t limit = SIZE_MAX;
+};
+
+// The entries of a case in position order; empty when the case has none (for this reader).
+Result<std::vector<nlohmann::json>> ReadTimeline(const ViewReader& reader, const TimelineQuery& q);
+
+}  // namespace kasane::projections
