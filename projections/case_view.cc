@@ -176,8 +176,7 @@ json BuildCaseView(const domain::CaseState& s, const CaseViewExtras& x) {
     household.push_back({
         {"person", person.value},
         {"relation", std::string(domain::EnumName(relation))},
-        {"profilePosition",
-         pos == x.profile_positions.end() ? json(nullptr) : json(pos->second)},
+        {"profilePosition", pos == x.profile_positions.end() ? json(nullptr) : json(pos->second)},
         {"erased", s.erased.contains(person)},
         {"usageSuspended", s.usage_suspended.contains(person)},
     });

@@ -17,10 +17,9 @@
 // safe to call concurrently.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "domain/case_state.h"

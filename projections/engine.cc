@@ -43,10 +43,10 @@ class ProjectionEngine::CaseStates {
       entry.state = domain::CaseState{};
       entry.next_version = 0;
       while (entry.next_version < version) {
-        KASANE_ASSIGN_OR_RETURN(std::vector<eventstore::RecordedEvent> batch,
-                                log_->ReadStream(stream, entry.next_version,
-                                                 eventstore::Direction::kForward,
-                                                 std::min<size_t>(1024, version - entry.next_version)));
+        KASANE_ASSIGN_OR_RETURN(
+            std::vector<eventstore::RecordedEvent> batch,
+            log_->ReadStream(stream, entry.next_version, eventstore::Direction::kForward,
+                             std::min<size_t>(1024, version - entry.next_version)));
         if (batch.empty()) return DataLoss("stream " + stream + " ends before its event");
         for (const eventstore::RecordedEvent& r : batch) {
           KASANE_ASSIGN_OR_RETURN(DecodedEvent d, DecodeWithoutContent(r));
@@ -113,7 +113,8 @@ Result<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(eventstore::Eve
     slot->name = name;
     slot->projection = MakeProjection(name);
     if (slot->projection == nullptr) return InvalidArgument("unknown projection " + name);
-    if (engine->FindSlot(name) != nullptr) return InvalidArgument("projection listed twice: " + name);
+    if (engine->FindSlot(name) != nullptr)
+      return InvalidArgument("projection listed twice: " + name);
     slot->schema = slot->projection->SchemaVersion();
     KASANE_ASSIGN_OR_RETURN(std::optional<ViewStore::Meta> meta, vs.GetMeta(name));
     bool fresh = !meta.has_value() || meta->schema != slot->schema;
@@ -143,8 +144,7 @@ Result<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(eventstore::Eve
     slot->checkpoint = checkpoint;
     engine->slots_.push_back(std::move(slot));
   }
-  engine->live_ = std::unique_ptr<Pass>(
-      new Pass{{}, CaseStates(log, engine->options_.case_cache)});
+  engine->live_ = std::unique_ptr<Pass>(new Pass{{}, CaseStates(log, engine->options_.case_cache)});
   for (auto& s : engine->slots_) engine->live_->slots.push_back(s.get());
   return engine;
 }
@@ -192,7 +192,8 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
     const domain::CaseState* state = nullptr;
     Status problem = decoded.status();
     if (decoded.ok() && r.stream.starts_with(kCaseStreamPrefix)) {
-      Result<const domain::CaseState*> advanced = pass.cases.Advance(r.stream, decoded->event, r.version);
+      Result<const domain::CaseState*> advanced =
+          pass.cases.Advance(r.stream, decoded->event, r.version);
       if (advanced.ok()) {
         state = *advanced;
       } else {
@@ -357,7 +358,8 @@ Status ProjectionEngine::Rebuild(std::string_view name,
   auto abandon = [&](Status why) {
     set_rebuilding(false);
     Status dropped = store_->DropGeneration(gen);
-    if (!dropped.ok()) spdlog::warn("dropping abandoned generation {}: {}", gen, dropped.ToString());
+    if (!dropped.ok())
+      spdlog::warn("dropping abandoned generation {}: {}", gen, dropped.ToString());
     return why;
   };
   set_rebuilding(true);

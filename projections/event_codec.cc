@@ -66,8 +66,7 @@ Result<DecodedEvent> DecodeWithoutContent(const eventstore::RecordedEvent& recor
   }
   Result<domain::Role> role = domain::ParseEnum<domain::Role>(recorded.actor.role);
   if (!role.ok()) {
-    return DataLoss(EventName(recorded.id, recorded.type) + ": actor " +
-                    role.status().message());
+    return DataLoss(EventName(recorded.id, recorded.type) + ": actor " + role.status().message());
   }
   DecodedEvent out;
   out.event.id.bytes = recorded.id.bytes;

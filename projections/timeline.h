@@ -13,9 +13,8 @@
 // Thread-safety: as case_view.h.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "domain/ids.h"

@@ -1,10 +1,10 @@
 #include "projections/view_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/table.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
 #include <mutex>
@@ -125,9 +125,8 @@ Result<std::optional<std::string>> ViewStore::Get(uint32_t gen, std::string_view
   return std::optional<std::string>(std::move(v));
 }
 
-Status ViewStore::Scan(
-    uint32_t gen, std::string_view prefix,
-    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+Status ViewStore::Scan(uint32_t gen, std::string_view prefix,
+                       const std::function<bool(std::string_view, std::string_view)>& fn) const {
   return ScanFrom(gen, prefix, prefix, fn);
 }
 

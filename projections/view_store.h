@@ -41,7 +41,9 @@ class Changes {
   uint32_t generation() const { return generation_; }
   // The value at `key`, this chunk's writes first; nullopt when absent or deleted.
   Result<std::optional<std::string>> Get(std::string_view key) const;
-  void Put(std::string_view key, std::string value) { writes_[std::string(key)] = std::move(value); }
+  void Put(std::string_view key, std::string value) {
+    writes_[std::string(key)] = std::move(value);
+  }
   void Delete(std::string_view key) { writes_[std::string(key)] = std::nullopt; }
   bool empty() const { return writes_.empty(); }
   void Clear() { writes_.clear(); }
@@ -90,8 +92,9 @@ class ViewStore final {
   Status Scan(uint32_t gen, std::string_view prefix,
               const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
   // Like Scan, from `start` (inclusive, must begin with prefix) up to the end of `prefix`.
-  Status ScanFrom(uint32_t gen, std::string_view prefix, std::string_view start,
-                  const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  Status ScanFrom(
+      uint32_t gen, std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
   // Writes every commit's changes and checkpoint, and each `activate` (name -> meta), in one
   // atomic batch.
