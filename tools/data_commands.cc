@@ -194,6 +194,17 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
       std::error_code ec;
       bool had_ledger =
           std::filesystem::exists(std::filesystem::path(flags->dir) / "erasure.ledger", ec);
+      // The views (projections) are derived from the log and would describe the database being
+      // replaced: they are removed and rebuilt from the restored log at the next open.
+      const std::filesystem::path views = std::filesystem::path(flags->dir) / "views";
+      // (Only when no database is there: otherwise the restore refuses and changes nothing.)
+      if (std::filesystem::exists(views, ec) &&
+          !std::filesystem::exists(std::filesystem::path(flags->dir) / "log", ec)) {
+        std::filesystem::remove_all(views, ec);
+        if (ec) return Fail(ctx, IoError("cannot remove " + views.string() + ": " + ec.message()));
+        std::cerr << "kasane: restore: removed " << views.string()
+                  << " (rebuilt from the restored log when next opened)\n";
+      }
       Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers);
       if (!s.ok()) return Fail(ctx, s);
       if (ledgers->empty() && !had_ledger) {

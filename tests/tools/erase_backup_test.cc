@@ -167,6 +167,20 @@ TEST_F(EraseBackupTest, RestoreOfABackupTakenBeforeAnErasureKeepsItErased) {
   EXPECT_FALSE(stored->has_value());
 }
 
+// The views are derived from the log: a restore over a folder whose database was lost removes
+// them (they are rebuilt from the restored log), while anything else still makes it refuse.
+TEST_F(EraseBackupTest, RestoreRemovesTheViewsOfTheReplacedDatabase) {
+  Seed(2);
+  ASSERT_EQ(Kasane("backup " + Data() + " --to '" + Folder("backup") + "'").exit_code, 0);
+  std::filesystem::create_directories(Folder("restored") + "/views");
+  std::ofstream(Folder("restored") + "/views/CURRENT") << "stale";
+  Outcome restore = Kasane("restore --from '" + Folder("backup") + "' " + Data("restored"));
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_NE(restore.err.find("removed"), std::string::npos) << restore.err;
+  EXPECT_FALSE(std::filesystem::exists(Folder("restored") + "/views"));
+  EXPECT_EQ(Kasane("log read " + Data("restored")).out, Kasane("log read " + Data()).out);
+}
+
 TEST_F(EraseBackupTest, RestoreFailsWhenTheRestoredLogDoesNotVerify) {
   Seed(3);  // signs a checkpoint
   ASSERT_EQ(Kasane("backup " + Data() + " --to '" + Folder("backup") + "'").exit_code, 0);
