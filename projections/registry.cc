@@ -2,8 +2,13 @@
 #include <functional>
 #include <utility>
 
+#include "projections/access_register.h"
 #include "projections/case_view.h"
+#include "projections/consent_register.h"
+#include "projections/disclosure_register.h"
+#include "projections/monitoring_due.h"
 #include "projections/projection.h"
+#include "projections/statistics.h"
 #include "projections/timeline.h"
 
 namespace kasane::projections {
@@ -15,6 +20,11 @@ const std::vector<std::pair<std::string_view, Factory>>& Registry() {
   static const std::vector<std::pair<std::string_view, Factory>> kRegistry = {
       {kCaseViewName, &MakeCaseView},
       {kTimelineName, &MakeTimeline},
+      {kConsentRegisterName, &MakeConsentRegister},
+      {kDisclosureRegisterName, &MakeDisclosureRegister},
+      {kAccessRegisterName, &MakeAccessRegister},
+      {kMonitoringDueName, &MakeMonitoringDue},
+      {kStatisticsName, &MakeStatistics},
   };
   return kRegistry;
 }
