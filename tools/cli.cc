@@ -12,6 +12,7 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   AddLogCommands(app, ctx);
   AddDataCommands(app, ctx);
   AddBenchCommands(app, ctx);
+  AddProjectionCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -44,6 +44,9 @@ void AddLogCommands(CLI::App& app, CliContext& ctx);
 void AddDataCommands(CLI::App& app, CliContext& ctx);
 // Registers `kasane bench ...`.
 void AddBenchCommands(CLI::App& app, CliContext& ctx);
+// Registers `kasane rebuild`, `kasane projections status` and `kasane bench rebuild` (after
+// AddBenchCommands, whose `bench` it extends).
+void AddProjectionCommands(CLI::App& app, CliContext& ctx);
 
 // Runs the command line; returns the process exit code.
 int RunCli(int argc, char** argv, const Clock& clock);
