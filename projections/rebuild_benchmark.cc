@@ -105,6 +105,7 @@ std::string RebuildBenchmarkReport::ToJson() const {
   j["timeline_1000_events"] = timeline_events;
   j["generate_seconds"] = generate_seconds;
   j["active_cases"] = active_cases;
+  j["unexpected_refusals"] = unexpected_refusals;
   j["by_type"] = by_type;
   j["rounds"] = rounds;
   j["projections"] = projections;
@@ -151,6 +152,7 @@ Result<RebuildBenchmarkReport> RunRebuildBenchmark(const RebuildBenchmarkOptions
   report.events = log->Size();
   report.cases = summary.cases;
   report.active_cases = options.active_cases;
+  report.unexpected_refusals = summary.unexpected_refusals;
   report.by_type = summary.by_type;
   say("generate: " + std::to_string(report.events) + " events, " + std::to_string(summary.cases) +
       " cases in " + std::to_string(report.generate_seconds) + " s");

@@ -46,6 +46,7 @@ struct RebuildBenchmarkReport {
   uint64_t cases = 0;
   uint64_t timeline_events = 0;  // entries of the big case's timeline
   uint64_t active_cases = 0;
+  uint64_t unexpected_refusals = 0;         // the generator's own check (0 unless it has a bug)
   std::map<std::string, uint64_t> by_type;  // the synthetic log's mix
   double generate_seconds = 0;
   double replay_only_eps = 0;    // median

@@ -519,9 +519,8 @@ class Generator {
       big_ = std::make_unique<Sim>();
       NewCase(*big_, /*big=*/true);
       summary_.big_case_id = big_->id.value;
-      const uint64_t room = target - written_;
-      big_pace_ = std::max<uint64_t>(1, room / (options_.big_case_events + 50));
-      next_big_at_ = written_;
+      big_from_ = written_;
+      big_room_ = target - written_;
     }
     const size_t active = std::max<size_t>(1, options_.active_cases);
     cases_.resize(active);
@@ -533,14 +532,17 @@ class Generator {
     const uint64_t transfer_every = std::max<uint64_t>(5000, target / 40);
     uint64_t next_transfer = written_ + transfer_every;
     while (written_ < target) {
-      if (written_ >= next_transfer) {
+      if (written_ >= next_transfer && written_ + 2 <= target) {
         KASANE_RETURN_IF_ERROR(TransferStaff());
         next_transfer += transfer_every;
         continue;
       }
-      if (big_ != nullptr && big_->phase != Phase::kDone && written_ >= next_big_at_) {
+      // The big case keeps pace with the log: its share of the events written so far, aiming a
+      // little beyond its size so that it ends (terminated) before the log does.
+      if (big_ != nullptr && !(big_->phase == Phase::kDone && big_->steps.empty()) &&
+          big_->state.version <
+              (written_ - big_from_) * (options_.big_case_events + 40) / big_room_) {
         KASANE_RETURN_IF_ERROR(Advance(*big_));
-        next_big_at_ = written_ + big_pace_;
         continue;
       }
       auto [at, seq, slot] = queue_.top();
@@ -840,7 +842,7 @@ class Generator {
           if (rng_.Chance(c.big ? 0.03 : 0.1)) {
             PlanMultiLayeredMeeting(c, MeetingPurpose::kSuspension);
             Add(c, Op::kSuspend, rng_.Gap(kHour, kDay));
-            if (rng_.Chance(0.7)) {
+            if (c.big || rng_.Chance(0.7)) {  // the big case runs to its size
               c.resume_after_suspension = true;
             } else {
               c.phase = Phase::kClosing;
@@ -978,7 +980,7 @@ class Generator {
       Emit(c.stream, false, before, std::move(e));
     }
     c.last_at = now_;
-    if (!d->events.empty() && rng_.Chance(0.12)) RecordAccess(c);
+    if (!d->events.empty() && written_ < options_.events && rng_.Chance(0.12)) RecordAccess(c);
     return Status::Ok();
   }
 
@@ -1644,8 +1646,8 @@ class Generator {
   uint64_t sequence_ = 0;
   std::vector<Sim> cases_;
   std::unique_ptr<Sim> big_;
-  uint64_t big_pace_ = 1;
-  uint64_t next_big_at_ = 0;
+  uint64_t big_from_ = 0;  // events written when the big case started
+  uint64_t big_room_ = 1;  // events the log had left then
   std::priority_queue<std::tuple<UnixNanos, uint64_t, size_t>,
                       std::vector<std::tuple<UnixNanos, uint64_t, size_t>>, std::greater<>>
       queue_;

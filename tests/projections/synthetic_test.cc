@@ -252,6 +252,16 @@ TEST_F(SyntheticTest, TheBigCaseHasAboutAThousandEvents) {
   EXPECT_EQ(head->version + 1, summary_->big_case_events);
   EXPECT_GE(summary_->big_case_events, 950u);
   EXPECT_LE(summary_->big_case_events, 1050u);
+  // It ran its whole course: support terminated at a 重層的支援会議 before the log ended.
+  auto events =
+      log_->ReadStream("case-" + summary_->big_case_id, 0, eventstore::Direction::kForward, 2000);
+  ASSERT_TRUE(events.ok());
+  std::vector<domain::DomainEvent> decoded;
+  for (const RecordedEvent& e : *events) decoded.push_back(DecodeWithoutContent(e)->event);
+  domain::CaseState s = domain::Replay(decoded);
+  ASSERT_TRUE(s.plan.has_value());
+  EXPECT_EQ(s.plan->status, domain::PlanStatus::kTerminated);
+  EXPECT_GT(s.plan->monitorings, 20u);
 }
 
 TEST(SyntheticDeterminismTest, TheSameSeedWritesTheSameEvents) {
