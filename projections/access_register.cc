@@ -30,8 +30,8 @@ class AccessRegister final : public Projection {
     AppendU64(&by_case, e.position);
     std::string by_staff = StaffPrefix(a->staff.value);
     AppendU64(&by_staff, e.position);
-    changes.Put(by_case, packed);
-    changes.Put(by_staff, std::move(packed));
+    changes.PutNew(std::move(by_case), packed);
+    changes.PutNew(std::move(by_staff), std::move(packed));
     return Status::Ok();
   }
 };

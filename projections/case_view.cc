@@ -1,6 +1,8 @@
 #include "projections/case_view.h"
 
+#include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "domain/enum_names.h"
 #include "projections/event_codec.h"
@@ -104,36 +106,71 @@ class CaseViewProjection final : public Projection {
   Status Apply(const ProjectedEvent& e, Changes& changes) override {
     if (e.case_state == nullptr) return Status::Ok();
     std::string_view case_id = std::string_view(e.stream).substr(kCasePrefix.size());
-    auto [it, inserted] = pending_.try_emplace(std::string(case_id));
-    Pending& p = it->second;
+    auto [it, inserted] = extras_.try_emplace(std::string(case_id));
+    Cached& c = it->second;
     if (inserted && !std::holds_alternative<domain::CaseOpened>(e.event.payload)) {
-      KASANE_ASSIGN_OR_RETURN(std::optional<std::string> stored, changes.Get(ViewKey(case_id)));
-      if (stored.has_value()) {
-        KASANE_ASSIGN_OR_RETURN(json old, Unpack(*stored));
-        p.extras = ExtrasFromView(old);
+      // Not in memory: the extras are in the stored view (or this chunk's unwritten one).
+      Result<std::optional<std::string>> stored = changes.Get(ViewKey(case_id));
+      if (!stored.ok()) {
+        extras_.erase(it);
+        return stored.status();
+      }
+      if (stored->has_value()) {
+        Result<json> old = Unpack(**stored);
+        if (!old.ok()) {
+          extras_.erase(it);
+          return old.status();
+        }
+        c.extras = ExtrasFromView(*old);
       }
     }
-    p.extras.Apply(e.event, e.position);
-    p.state = e.case_state;
+    c.extras.Apply(e.event, e.position);
+    c.last_use = ++tick_;
+    dirty_[it->first] = Dirty{e.case_state, &c.extras};
     return Status::Ok();
   }
 
   Status Flush(Changes& changes) override {
-    for (const auto& [case_id, p] : pending_) {
-      changes.Put(ViewKey(case_id), Pack(BuildCaseView(*p.state, p.extras)));
+    for (const auto& [case_id, d] : dirty_) {
+      changes.Put(ViewKey(case_id), Pack(BuildCaseView(*d.state, *d.extras)));
     }
-    pending_.clear();
+    dirty_.clear();
+    Trim();
     return Status::Ok();
   }
 
-  void Discard() override { pending_.clear(); }
+  // The extras in memory may hold changes of the abandoned chunk: forget them all.
+  void Discard() override {
+    dirty_.clear();
+    extras_.clear();
+  }
 
  private:
-  struct Pending {
-    const domain::CaseState* state = nullptr;
+  static constexpr size_t kCapacity = 8192;
+  struct Cached {
     CaseViewExtras extras;
+    uint64_t last_use = 0;
   };
-  std::map<std::string, Pending> pending_;
+  struct Dirty {
+    const domain::CaseState* state = nullptr;
+    const CaseViewExtras* extras = nullptr;
+  };
+
+  // Forgets the least recently used extras beyond capacity (they are in the stored views).
+  void Trim() {
+    if (extras_.size() <= kCapacity) return;
+    std::vector<uint64_t> uses;
+    uses.reserve(extras_.size());
+    for (const auto& [id, c] : extras_) uses.push_back(c.last_use);
+    const size_t drop = extras_.size() - kCapacity * 3 / 4;
+    std::nth_element(uses.begin(), uses.begin() + static_cast<long>(drop - 1), uses.end());
+    const uint64_t cutoff = uses[drop - 1];
+    std::erase_if(extras_, [&](const auto& entry) { return entry.second.last_use <= cutoff; });
+  }
+
+  std::unordered_map<std::string, Cached> extras_;
+  std::unordered_map<std::string_view, Dirty> dirty_;  // keys point into extras_
+  uint64_t tick_ = 0;
 };
 
 }  // namespace

@@ -86,7 +86,7 @@ class DisclosureRegister final : public Projection {
                   Changes& changes) {
     std::string key = EntryPrefix(subject.value);
     AppendU64(&key, position);
-    changes.Put(key, Pack(entry));
+    changes.PutNew(std::move(key), Pack(entry));
     changes.Put(PersonKey(subject.value), std::string());
   }
 };

@@ -162,9 +162,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
     if (!s->stopped) from = std::min(from, s->checkpoint);
   }
   if (from == UINT64_MAX || from >= to) return Status::Ok();
-  const size_t n = static_cast<size_t>(std::min<uint64_t>(to - from, options_.chunk_events));
-  KASANE_ASSIGN_OR_RETURN(std::vector<eventstore::RecordedEvent> events, log_->ReadAll(from, n));
-  if (events.empty()) return Status::Ok();
+  const uint64_t n = std::min<uint64_t>(to - from, options_.chunk_events);
 
   const size_t k = pass.slots.size();
   std::vector<Changes> changes;
@@ -176,47 +174,61 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
     if (!failed[i].has_value()) failed[i] = std::make_pair(position, std::move(why));
   };
 
+  // The chunk is read in smaller batches: a commit covers chunk_events, but only kReadBatch
+  // events are held in memory at once.
+  constexpr uint64_t kReadBatch = 512;
   uint64_t expected = from;
-  for (const eventstore::RecordedEvent& r : events) {
-    if (r.position != expected) {
-      return DataLoss("the log returned position " + std::to_string(r.position) + " where " +
-                      std::to_string(expected) + " was expected");
+  while (expected < from + n) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(kReadBatch, from + n - expected));
+    Result<std::vector<eventstore::RecordedEvent>> read = log_->ReadAll(expected, want);
+    if (!read.ok()) {
+      for (Slot* s : pass.slots) s->projection->Discard();
+      return read.status();
     }
-    ++expected;
-    bool needed = false;
-    for (size_t i = 0; i < k; ++i) {
-      needed |= !pass.slots[i]->stopped && !failed[i] && pass.slots[i]->checkpoint <= r.position;
-    }
-    if (!needed) continue;
-    Result<DecodedEvent> decoded = DecodeWithoutContent(r);
-    const domain::CaseState* state = nullptr;
-    Status problem = decoded.status();
-    if (decoded.ok() && r.stream.starts_with(kCaseStreamPrefix)) {
-      Result<const domain::CaseState*> advanced =
-          pass.cases.Advance(r.stream, decoded->event, r.version);
-      if (advanced.ok()) {
-        state = *advanced;
-      } else {
-        problem = advanced.status();
+    if (read->empty()) break;
+    for (const eventstore::RecordedEvent& r : *read) {
+      if (r.position != expected) {
+        for (Slot* s : pass.slots) s->projection->Discard();
+        return DataLoss("the log returned position " + std::to_string(r.position) + " where " +
+                        std::to_string(expected) + " was expected");
       }
-    }
-    for (size_t i = 0; i < k; ++i) {
-      Slot* s = pass.slots[i];
-      if (s->stopped || failed[i] || s->checkpoint > r.position) continue;
-      if (!problem.ok()) {
-        fail(i, r.position, problem);
-        continue;
+      ++expected;
+      bool needed = false;
+      for (size_t i = 0; i < k; ++i) {
+        needed |= !pass.slots[i]->stopped && !failed[i] && pass.slots[i]->checkpoint <= r.position;
       }
-      ProjectedEvent pe{decoded->event, r.position, r.stream, r.version, state};
-      Status st = s->projection->Apply(pe, changes[i]);
-      if (!st.ok()) {
-        fail(i, r.position, std::move(st));
-      } else {
-        ++applied[i];
+      if (!needed) continue;
+      Result<DecodedEvent> decoded = DecodeWithoutContent(r);
+      const domain::CaseState* state = nullptr;
+      Status problem = decoded.status();
+      if (decoded.ok() && r.stream.starts_with(kCaseStreamPrefix)) {
+        Result<const domain::CaseState*> advanced =
+            pass.cases.Advance(r.stream, decoded->event, r.version);
+        if (advanced.ok()) {
+          state = *advanced;
+        } else {
+          problem = advanced.status();
+        }
+      }
+      for (size_t i = 0; i < k; ++i) {
+        Slot* s = pass.slots[i];
+        if (s->stopped || failed[i] || s->checkpoint > r.position) continue;
+        if (!problem.ok()) {
+          fail(i, r.position, problem);
+          continue;
+        }
+        ProjectedEvent pe{decoded->event, r.position, r.stream, r.version, state};
+        Status st = s->projection->Apply(pe, changes[i]);
+        if (!st.ok()) {
+          fail(i, r.position, std::move(st));
+        } else {
+          ++applied[i];
+        }
       }
     }
   }
-  const uint64_t end = events.back().position + 1;
+  if (expected == from) return Status::Ok();
+  const uint64_t end = expected;
 
   std::vector<GenerationCommit> commits;
   std::vector<size_t> committed;

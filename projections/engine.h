@@ -52,8 +52,9 @@
 namespace kasane::projections {
 
 struct EngineOptions {
-  // Most events applied per committed chunk.
-  size_t chunk_events = 4096;
+  // Most events applied per committed chunk (read from the log in batches of 512). Larger
+  // chunks write each case's view less often while catching up; a live commit is one chunk.
+  size_t chunk_events = 65536;
   // Case states kept in memory between chunks (others are folded again from the log on use).
   size_t case_cache = 4096;
   // The projections to run, by name; empty means all (ProjectionNames()).

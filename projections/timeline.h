@@ -1,10 +1,13 @@
 // The case timeline (経過記録): every event of a case in order, with its actor and basis.
 //
-// Stored per event under "t<case id>\0<position u64be>": position, sequence number in the case,
-// type, event id, recorded and occurred times, actor (staff, agency, role), subject, kinds,
-// basis (the legal basis of a disclosure or referral, the meeting of a plan decision, the rule of
-// a refusal) and the payload's metadata fields. Personal content is not stored: the API reads
-// the event from the log (FromLogEvent) for a reader the scope policy grants it to.
+// Stored per event under "t<case id>\0<position u64be>", in a compact binary layout
+// (EncodeTimelineEntry): sequence number in the case, type, event id, recorded and occurred
+// times, actor (staff, agency, role), subject, kinds, and basis (the legal basis of a
+// disclosure or referral, the meeting of a plan decision, the rule of a refusal). Read back as
+// JSON: {"position", "seq", "type", "eventId", "recordedAt", "occurredAt", "actor", "subject",
+// "kinds", "basis"}. The payload itself is not copied: its metadata and, for a reader the scope
+// policy grants it to, its personal content are read from the log at the entry's position
+// (DecodeWithoutContent / FromLogEvent), so nothing personal is stored here.
 //
 // `as_of` (a position, a recorded time, or both) gives the timeline exactly as the record stood
 // then: the entries are filtered by position and recorded time, and the log's recorded-at never
@@ -28,8 +31,9 @@ inline constexpr std::string_view kTimelineName = "timeline";
 
 std::unique_ptr<Projection> MakeTimeline();
 
-// The timeline entry of one case event (deterministic).
-nlohmann::json TimelineEntry(const ProjectedEvent& e);
+// The stored entry of one case event (deterministic bytes), and the entry as JSON.
+std::string EncodeTimelineEntry(const ProjectedEvent& e);
+Result<nlohmann::json> DecodeTimelineEntry(uint64_t position, std::string_view bytes);
 
 struct TimelineQuery {
   domain::CaseId case_id;

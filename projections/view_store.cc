@@ -51,7 +51,7 @@ const std::string kNextGenerationKey = "n";
 }  // namespace
 
 Result<std::optional<std::string>> Changes::Get(std::string_view key) const {
-  auto it = writes_.find(key);
+  auto it = writes_.find(std::string(key));
   if (it != writes_.end()) return it->second;
   return store_->Get(generation_, key);
 }
@@ -152,6 +152,7 @@ Status ViewStore::Commit(std::span<const GenerationCommit> commits,
   rocksdb::WriteBatch batch;
   for (const GenerationCommit& c : commits) {
     const uint32_t gen = c.changes->generation();
+    for (const auto& [key, value] : c.changes->new_writes()) batch.Put(StateKey(gen, key), value);
     for (const auto& [key, value] : c.changes->writes()) {
       if (value.has_value()) {
         batch.Put(StateKey(gen, key), *value);
