@@ -14,6 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev                                 # JSON
   libcli11-dev                                       # command line
   libspdlog-dev                                      # logging
+  libjemalloc-dev                                    # the kasane binary's allocator
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and benchmarks
   python3 python3-nacl                               # the independent audit-bundle verifier
 )
