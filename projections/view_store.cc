@@ -4,9 +4,11 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -48,6 +50,28 @@ std::string CheckpointKey(uint32_t gen) {
 std::string MetaKey(std::string_view name) { return "m" + std::string(name); }
 const std::string kNextGenerationKey = "n";
 
+// The memtable insert hint's prefix: a state key up to the 0 byte that ends its first id
+// ("s" gen tag id \0). Timeline entries and register lines of one id arrive in position order,
+// so each insert lands next to the previous one of its prefix (RocksDB keeps a hint per prefix).
+class IdPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "kasane.views.IdPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), End(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return End(key) != 0; }
+
+ private:
+  // The length of the prefix, 0 when the key has none.
+  static size_t End(const rocksdb::Slice& key) {
+    constexpr size_t kIdStart = 6;  // 's', 4 bytes of generation, the projection's tag
+    if (key.size() <= kIdStart || key[0] != 's') return 0;
+    const void* zero = memchr(key.data() + kIdStart, 0, key.size() - kIdStart);
+    return zero == nullptr ? 0
+                           : static_cast<size_t>(static_cast<const char*>(zero) - key.data()) + 1;
+  }
+};
+
 }  // namespace
 
 Result<std::optional<std::string>> Changes::Get(std::string_view key) const {
@@ -73,6 +97,7 @@ Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;
+  options.memtable_insert_with_hint_prefix_extractor = std::make_shared<IdPrefix>();
   rocksdb::DB* db = nullptr;
   KASANE_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, dir, &db), "opening views " + dir));
   auto impl = std::make_unique<Impl>();
