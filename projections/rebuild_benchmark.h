@@ -3,9 +3,9 @@
 // run, in a temporary folder.
 //
 // It writes a synthetic log (projections/synthetic.h) once, then runs `rounds` rounds of:
-//   replay_only: EventLog::ReadAll in chunks of EngineOptions::chunk_events and
-//     DecodeWithoutContent of every event: exactly the reading and decoding the engine does,
-//     without folding case states or any projection work;
+//   replay_only: EventLog::ReadAll in the engine's batches (512 events) and DecodeWithoutContent
+//     of every event: exactly the reading and decoding the engine does, without folding case
+//     states or any projection work (replay_evolve adds the folding, for reference);
 //   rebuild: a fresh ProjectionEngine (every projection of ProjectionNames(), a new views
 //     folder) and CatchUp() from position 0, timed from the call to its return;
 // and, on the last round's engine, reads the whole timeline of the ~1,000-event case

@@ -460,7 +460,6 @@ struct Sim {
   domain::CaseState state;
   Phase phase = Phase::kStart;
   std::deque<Step> steps;
-  UnixNanos last_at = 0;
 
   Field field = Field::kOther;
   std::set<Field> fields;
@@ -979,7 +978,6 @@ class Generator {
       if (std::holds_alternative<domain::CaseOpened>(e.payload)) ++summary_.cases;
       Emit(c.stream, false, before, std::move(e));
     }
-    c.last_at = now_;
     if (!d->events.empty() && written_ < options_.events && rng_.Chance(0.12)) RecordAccess(c);
     return Status::Ok();
   }
