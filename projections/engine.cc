@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <unordered_map>
 #include <utility>
 
@@ -17,8 +18,11 @@ struct ProjectionEngine::Slot {
   std::unique_ptr<Projection> projection;
   uint32_t schema = 0;
   uint32_t generation = 0;
-  // Written by the applier under status_mu_; read under status_mu_ (or by the applier itself).
+  // Committed: what readers see. Written by the applier under status_mu_; read under status_mu_
+  // (or by the applier itself).
   uint64_t checkpoint = 0;
+  // Applied: >= checkpoint while a chunk's commit is in flight. The applier's own.
+  uint64_t applied_to = 0;
   uint64_t events_applied = 0;
   bool stopped = false;
   uint64_t stopped_at = 0;
@@ -86,9 +90,19 @@ class ProjectionEngine::CaseStates {
   std::unordered_map<std::string, Entry> entries_;
 };
 
+// A chunk whose changes are being committed on another thread while the next one is applied.
+struct ProjectionEngine::InFlight {
+  std::vector<Changes> changes;   // one per slot of the pass
+  std::vector<size_t> committed;  // slots whose changes and checkpoint are in the commit
+  std::vector<uint64_t> applied;  // events applied per slot
+  uint64_t end = 0;
+  std::future<Status> done;
+};
+
 struct ProjectionEngine::Pass {
   std::vector<Slot*> slots;
   CaseStates cases;
+  std::unique_ptr<InFlight> inflight;
 };
 
 ProjectionEngine::ProjectionEngine(eventstore::EventLog& log, std::unique_ptr<ViewStore> store,
@@ -142,9 +156,11 @@ Result<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(eventstore::Eve
       slot->generation = meta->generation;
     }
     slot->checkpoint = checkpoint;
+    slot->applied_to = checkpoint;
     engine->slots_.push_back(std::move(slot));
   }
-  engine->live_ = std::unique_ptr<Pass>(new Pass{{}, CaseStates(log, engine->options_.case_cache)});
+  engine->live_ =
+      std::unique_ptr<Pass>(new Pass{{}, CaseStates(log, engine->options_.case_cache), nullptr});
   for (auto& s : engine->slots_) engine->live_->slots.push_back(s.get());
   return engine;
 }
@@ -159,7 +175,7 @@ ProjectionEngine::Slot* ProjectionEngine::FindSlot(std::string_view name) const 
 Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
   uint64_t from = UINT64_MAX;
   for (Slot* s : pass.slots) {
-    if (!s->stopped) from = std::min(from, s->checkpoint);
+    if (!s->stopped) from = std::min(from, s->applied_to);
   }
   if (from == UINT64_MAX || from >= to) return Status::Ok();
   const uint64_t n = std::min<uint64_t>(to - from, options_.chunk_events);
@@ -167,7 +183,11 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
   const size_t k = pass.slots.size();
   std::vector<Changes> changes;
   changes.reserve(k);
-  for (Slot* s : pass.slots) changes.emplace_back(*store_, s->generation);
+  for (size_t i = 0; i < k; ++i) {
+    changes.emplace_back(*store_, pass.slots[i]->generation);
+    // Reads fall back to the chunk still being committed, then to the store.
+    if (pass.inflight != nullptr) changes.back().set_previous(&pass.inflight->changes[i]);
+  }
   std::vector<std::optional<std::pair<uint64_t, Status>>> failed(k);
   std::vector<uint64_t> applied(k, 0);
   auto fail = [&](size_t i, uint64_t position, Status why) {
@@ -195,7 +215,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
       ++expected;
       bool needed = false;
       for (size_t i = 0; i < k; ++i) {
-        needed |= !pass.slots[i]->stopped && !failed[i] && pass.slots[i]->checkpoint <= r.position;
+        needed |= !pass.slots[i]->stopped && !failed[i] && pass.slots[i]->applied_to <= r.position;
       }
       if (!needed) continue;
       Result<DecodedEvent> decoded = DecodeWithoutContent(r);
@@ -212,7 +232,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
       }
       for (size_t i = 0; i < k; ++i) {
         Slot* s = pass.slots[i];
-        if (s->stopped || failed[i] || s->checkpoint > r.position) continue;
+        if (s->stopped || failed[i] || s->applied_to > r.position) continue;
         if (!problem.ok()) {
           fail(i, r.position, problem);
           continue;
@@ -230,30 +250,30 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
   if (expected == from) return Status::Ok();
   const uint64_t end = expected;
 
-  std::vector<GenerationCommit> commits;
-  std::vector<size_t> committed;
+  auto chunk = std::make_unique<InFlight>();
+  chunk->end = end;
+  chunk->applied = std::move(applied);
   for (size_t i = 0; i < k; ++i) {
     Slot* s = pass.slots[i];
-    if (s->stopped || failed[i] || s->checkpoint >= end) continue;
+    if (s->stopped || failed[i] || s->applied_to >= end) continue;
     Status st = s->projection->Flush(changes[i]);
     if (!st.ok()) {
-      fail(i, s->checkpoint, std::move(st));
+      fail(i, s->applied_to, std::move(st));
       continue;
     }
-    commits.push_back(GenerationCommit{&changes[i], end});
-    committed.push_back(i);
+    chunk->committed.push_back(i);
   }
-  Status written = commits.empty() ? Status::Ok() : store_->Commit(commits);
-  if (!written.ok()) {
+  // The previous chunk must be durable before this one is committed after it.
+  Status previous = FinishCommit(pass);
+  if (!previous.ok()) {
     for (Slot* s : pass.slots) s->projection->Discard();
-    return written;  // nothing changed; the chunk is retried
+    return previous;  // nothing of this chunk is committed; it is applied again
   }
+  for (Changes& c : changes) c.set_previous(nullptr);
+  chunk->changes = std::move(changes);
+  for (size_t i : chunk->committed) pass.slots[i]->applied_to = end;
   {
     std::lock_guard<std::mutex> lock(status_mu_);
-    for (size_t i : committed) {
-      pass.slots[i]->checkpoint = end;
-      pass.slots[i]->events_applied += applied[i];
-    }
     for (size_t i = 0; i < k; ++i) {
       if (!failed[i].has_value()) continue;
       Slot* s = pass.slots[i];
@@ -265,8 +285,40 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
                     live ? "" : " (rebuild)", s->stop_reason);
     }
   }
-  progress_cv_.notify_all();
+  if (!chunk->committed.empty()) {
+    std::vector<GenerationCommit> commits;
+    for (size_t i : chunk->committed) commits.push_back(GenerationCommit{&chunk->changes[i], end});
+    ViewStore* store = store_.get();
+    chunk->done = std::async(std::launch::async, [store, commits = std::move(commits)] {
+      return store->Commit(commits);
+    });
+    pass.inflight = std::move(chunk);
+  }
   pass.cases.Trim();
+  if (live) return FinishCommit(pass);  // a live commit is visible before the next one
+  return Status::Ok();
+}
+
+Status ProjectionEngine::FinishCommit(Pass& pass) {
+  if (pass.inflight == nullptr) return Status::Ok();
+  std::unique_ptr<InFlight> chunk = std::move(pass.inflight);
+  Status written = chunk->done.get();
+  if (!written.ok()) {
+    // Nothing of the chunk was written: every projection goes back to its checkpoint.
+    for (Slot* s : pass.slots) {
+      s->projection->Discard();
+      s->applied_to = s->checkpoint;
+    }
+    return written;
+  }
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    for (size_t i : chunk->committed) {
+      pass.slots[i]->checkpoint = chunk->end;
+      pass.slots[i]->events_applied += chunk->applied[i];
+    }
+  }
+  progress_cv_.notify_all();
   return Status::Ok();
 }
 
@@ -277,14 +329,16 @@ Status ProjectionEngine::CatchUp(const std::function<void(uint64_t, uint64_t)>& 
   for (;;) {
     uint64_t low = UINT64_MAX;
     for (Slot* s : live_->slots) {
-      if (!s->stopped) low = std::min(low, s->checkpoint);
+      if (!s->stopped) low = std::min(low, s->applied_to);
     }
     if (low == UINT64_MAX || low >= to) break;
     // A stopped projection is recorded in its slot and the others go on; an error here is the
-    // store's or the log's, and ends the catch-up with nothing of the chunk applied.
-    KASANE_RETURN_IF_ERROR(RunChunk(*live_, to, true));
+    // store's or the log's, and ends the catch-up with nothing of the chunk applied. Chunks are
+    // committed on another thread while the next one is applied.
+    KASANE_RETURN_IF_ERROR(RunChunk(*live_, to, false));
     if (progress) progress(std::min(low + options_.chunk_events, to), to);
   }
+  KASANE_RETURN_IF_ERROR(FinishCommit(*live_));
   for (Slot* s : live_->slots) {
     if (s->stopped && first.ok()) {
       first = Unavailable("projection " + s->name + " stopped at position " +
@@ -314,7 +368,7 @@ void ProjectionEngine::FollowLoop() {
       std::lock_guard<std::mutex> lock(apply_mu_);
       st = RunChunk(*live_, to, true);
       for (Slot* s : live_->slots) {
-        if (!s->stopped) low = std::min(low, s->checkpoint);
+        if (!s->stopped) low = std::min(low, s->applied_to);
       }
     }
     if (!st.ok()) {
@@ -361,13 +415,15 @@ Status ProjectionEngine::Rebuild(std::string_view name,
   fresh.projection = MakeProjection(name);
   fresh.schema = fresh.projection->SchemaVersion();
   fresh.generation = gen;
-  Pass pass{{&fresh}, CaseStates(*log_, options_.case_cache)};
+  Pass pass{{&fresh}, CaseStates(*log_, options_.case_cache), nullptr};
   auto set_rebuilding = [&](bool on) {
     std::lock_guard<std::mutex> lock(status_mu_);
     live->rebuilding = on;
     live->rebuild_checkpoint = fresh.checkpoint;
   };
   auto abandon = [&](Status why) {
+    Status pending = FinishCommit(pass);  // no commit may still be writing the generation
+    (void)pending;
     set_rebuilding(false);
     Status dropped = store_->DropGeneration(gen);
     if (!dropped.ok())
@@ -378,7 +434,7 @@ Status ProjectionEngine::Rebuild(std::string_view name,
   // Build from 0 while the active generation serves and follows the log.
   for (;;) {
     const uint64_t to = log_->Size();
-    if (fresh.checkpoint + options_.chunk_events >= to) break;
+    if (fresh.applied_to + options_.chunk_events >= to) break;
     Status st = RunChunk(pass, to, false);
     if (!st.ok() || fresh.stopped) return abandon(st.ok() ? Unavailable(fresh.stop_reason) : st);
     set_rebuilding(true);
@@ -387,10 +443,11 @@ Status ProjectionEngine::Rebuild(std::string_view name,
   // Catch up the last events with the follower paused, then switch.
   std::lock_guard<std::mutex> apply(apply_mu_);
   const uint64_t to = log_->Size();
-  while (fresh.checkpoint < to) {
+  while (fresh.applied_to < to) {
     Status st = RunChunk(pass, to, false);
     if (!st.ok() || fresh.stopped) return abandon(st.ok() ? Unavailable(fresh.stop_reason) : st);
   }
+  if (Status st = FinishCommit(pass); !st.ok()) return abandon(st);
   if (progress) progress(fresh.checkpoint, to);
   uint32_t old_gen;
   {
@@ -406,6 +463,7 @@ Status ProjectionEngine::Rebuild(std::string_view name,
     live->generation = gen;
     live->schema = fresh.schema;
     live->checkpoint = fresh.checkpoint;
+    live->applied_to = fresh.checkpoint;
     live->events_applied += fresh.events_applied;
     live->stopped = false;
     live->stop_reason.clear();

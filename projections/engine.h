@@ -149,6 +149,7 @@ class ProjectionEngine final {
  private:
   struct Slot;
   class CaseStates;
+  struct InFlight;
   struct Pass;
 
   ProjectionEngine(eventstore::EventLog& log, std::unique_ptr<ViewStore> store,
@@ -156,7 +157,10 @@ class ProjectionEngine final {
   Slot* FindSlot(std::string_view name) const;
   // Applies one chunk of `pass` (at most chunk_events, below `to`) and commits it. Stops are
   // recorded in the slots; an error Status is the log's or the store's, with nothing committed.
+  // When not `live`, the chunk's commit runs on another thread while the caller applies the
+  // next chunk; FinishCommit waits for it and publishes the new checkpoints.
   Status RunChunk(Pass& pass, uint64_t to, bool live);
+  Status FinishCommit(Pass& pass);
   void FollowLoop();
 
   eventstore::EventLog* log_;

@@ -75,8 +75,13 @@ class IdPrefix final : public rocksdb::SliceTransform {
 }  // namespace
 
 Result<std::optional<std::string>> Changes::Get(std::string_view key) const {
-  auto it = writes_.find(std::string(key));
+  const std::string k(key);
+  auto it = writes_.find(k);
   if (it != writes_.end()) return it->second;
+  if (previous_ != nullptr) {
+    auto p = previous_->writes_.find(k);
+    if (p != previous_->writes_.end()) return p->second;
+  }
   return store_->Get(generation_, key);
 }
 

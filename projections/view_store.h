@@ -42,8 +42,11 @@ class Changes {
   Changes(const ViewStore& store, uint32_t generation) : store_(&store), generation_(generation) {}
 
   uint32_t generation() const { return generation_; }
-  // The value at `key`, this chunk's writes first; nullopt when absent or deleted. Does not see
-  // PutNew writes.
+  // Reads fall back to `previous` (the chunk still being committed) before the store; null
+  // for none. It must outlive its use.
+  void set_previous(const Changes* previous) { previous_ = previous; }
+  // The value at `key`: this chunk's writes, then the previous chunk's, then the store;
+  // nullopt when absent or deleted. Does not see PutNew writes.
   Result<std::optional<std::string>> Get(std::string_view key) const;
   void Put(std::string_view key, std::string value) {
     writes_[std::string(key)] = std::move(value);
@@ -70,6 +73,7 @@ class Changes {
  private:
   const ViewStore* store_;
   uint32_t generation_;
+  const Changes* previous_ = nullptr;
   std::unordered_map<std::string, std::optional<std::string>> writes_;
   std::vector<std::pair<std::string, std::string>> new_writes_;
 };
