@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <future>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "projections/event_codec.h"
@@ -12,6 +13,17 @@
 namespace kasane::projections {
 
 constexpr std::string_view kCaseStreamPrefix = "case-";
+
+// True for the types of the domain's event catalogue. The log is generic: other writers (the
+// erasure marker `kasane erase` appends, tools) may add events of other types, which are no
+// projection's concern. An event of a domain type that does not decode still stops them.
+bool IsDomainType(std::string_view type) {
+  static const std::unordered_set<std::string_view> kTypes = [] {
+    std::vector<std::string_view> all = domain::AllEventTypes();
+    return std::unordered_set<std::string_view>(all.begin(), all.end());
+  }();
+  return kTypes.contains(type);
+}
 
 struct ProjectionEngine::Slot {
   std::string name;
@@ -24,6 +36,7 @@ struct ProjectionEngine::Slot {
   // Applied: >= checkpoint while a chunk's commit is in flight. The applier's own.
   uint64_t applied_to = 0;
   uint64_t events_applied = 0;
+  uint64_t events_ignored = 0;  // of types outside the domain's catalogue
   bool stopped = false;
   uint64_t stopped_at = 0;
   std::string stop_reason;
@@ -95,6 +108,7 @@ struct ProjectionEngine::InFlight {
   std::vector<Changes> changes;   // one per slot of the pass
   std::vector<size_t> committed;  // slots whose changes and checkpoint are in the commit
   std::vector<uint64_t> applied;  // events applied per slot
+  std::vector<uint64_t> ignored;  // events of other types passed per slot
   uint64_t end = 0;
   std::future<Status> done;
 };
@@ -159,6 +173,12 @@ Result<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(eventstore::Eve
     slot->applied_to = checkpoint;
     engine->slots_.push_back(std::move(slot));
   }
+  // A rebuild interrupted before its switch (a crash, kill -9) left a generation nobody uses.
+  KASANE_ASSIGN_OR_RETURN(std::vector<uint32_t> orphans, vs.OrphanGenerations());
+  for (uint32_t gen : orphans) {
+    spdlog::info("dropping generation {} left by an interrupted rebuild", gen);
+    KASANE_RETURN_IF_ERROR(vs.DropGeneration(gen));
+  }
   engine->live_ =
       std::unique_ptr<Pass>(new Pass{{}, CaseStates(log, engine->options_.case_cache), nullptr});
   for (auto& s : engine->slots_) engine->live_->slots.push_back(s.get());
@@ -190,16 +210,17 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
   }
   std::vector<std::optional<std::pair<uint64_t, Status>>> failed(k);
   std::vector<uint64_t> applied(k, 0);
+  std::vector<uint64_t> ignored(k, 0);
   auto fail = [&](size_t i, uint64_t position, Status why) {
     if (!failed[i].has_value()) failed[i] = std::make_pair(position, std::move(why));
   };
 
-  // The chunk is read in smaller batches: a commit covers chunk_events, but only kReadBatch
+  // The chunk is read in smaller batches: a commit covers chunk_events, but only kReadBatchEvents
   // events are held in memory at once.
-  constexpr uint64_t kReadBatch = 512;
   uint64_t expected = from;
   while (expected < from + n) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(kReadBatch, from + n - expected));
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(kReadBatchEvents, from + n - expected));
     Result<std::vector<eventstore::RecordedEvent>> read = log_->ReadAll(expected, want);
     if (!read.ok()) {
       for (Slot* s : pass.slots) s->projection->Discard();
@@ -218,6 +239,14 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
         needed |= !pass.slots[i]->stopped && !failed[i] && pass.slots[i]->applied_to <= r.position;
       }
       if (!needed) continue;
+      if (!IsDomainType(r.type)) {
+        for (size_t i = 0; i < k; ++i) {
+          if (!pass.slots[i]->stopped && !failed[i] && pass.slots[i]->applied_to <= r.position) {
+            ++ignored[i];
+          }
+        }
+        continue;
+      }
       Result<DecodedEvent> decoded = DecodeWithoutContent(r);
       const domain::CaseState* state = nullptr;
       Status problem = decoded.status();
@@ -253,6 +282,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
   auto chunk = std::make_unique<InFlight>();
   chunk->end = end;
   chunk->applied = std::move(applied);
+  chunk->ignored = std::move(ignored);
   for (size_t i = 0; i < k; ++i) {
     Slot* s = pass.slots[i];
     if (s->stopped || failed[i] || s->applied_to >= end) continue;
@@ -282,7 +312,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
       s->stopped_at = failed[i]->first;
       s->stop_reason = failed[i]->second.ToString();
       spdlog::error("projection {} stopped at position {}{}: {}", s->name, s->stopped_at,
-                    live ? "" : " (rebuild)", s->stop_reason);
+                    &pass == live_.get() ? "" : " (rebuild)", s->stop_reason);
     }
   }
   if (!chunk->committed.empty()) {
@@ -316,6 +346,7 @@ Status ProjectionEngine::FinishCommit(Pass& pass) {
     for (size_t i : chunk->committed) {
       pass.slots[i]->checkpoint = chunk->end;
       pass.slots[i]->events_applied += chunk->applied[i];
+      pass.slots[i]->events_ignored += chunk->ignored[i];
     }
   }
   progress_cv_.notify_all();
@@ -486,6 +517,7 @@ std::vector<ProjectionStatus> ProjectionEngine::Statuses() const {
     p.checkpoint = s->checkpoint;
     p.lag = size > s->checkpoint ? size - s->checkpoint : 0;
     p.events_applied = s->events_applied;
+    p.events_ignored = s->events_ignored;
     p.stopped = s->stopped;
     p.stopped_at = s->stopped_at;
     p.stop_reason = s->stop_reason;

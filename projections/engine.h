@@ -7,6 +7,10 @@
 // or after its checkpoint, and commits every projection's changes with its new checkpoint in
 // one batch per chunk. Positions have no gaps, so "every event in order" is checked, not hoped.
 //
+// Events whose type is not in the domain's catalogue (domain::AllEventTypes) are written by
+// other writers of the generic log (the erasure marker of `kasane erase`, tools); they are
+// passed over and counted (events_ignored), never decoded.
+//
 // Failure: a projection whose Apply (or the decoding of an event) fails stops at that event's
 // position: its chunk is discarded, its checkpoint stays before it, the reason is logged and
 // kept in its status, and it is never fed again until the engine is reopened (and then it
@@ -51,6 +55,9 @@
 
 namespace kasane::projections {
 
+// Events read from the log at once (a chunk is read in batches of this size).
+inline constexpr size_t kReadBatchEvents = 512;
+
 struct EngineOptions {
   // Most events applied per committed chunk (read from the log in batches of 512). Larger
   // chunks write each case's view less often while catching up; a live commit is one chunk.
@@ -68,6 +75,7 @@ struct ProjectionStatus {
   uint64_t checkpoint = 0;      // events applied: positions [0, checkpoint)
   uint64_t lag = 0;             // log size - checkpoint, when the status was taken
   uint64_t events_applied = 0;  // since the engine opened
+  uint64_t events_ignored = 0;  // since the engine opened: types outside the domain's catalogue
   bool stopped = false;         // failed and no longer fed
   uint64_t stopped_at = 0;      // the position it could not apply
   std::string stop_reason;      // why (no personal content)

@@ -63,11 +63,7 @@ class TempDir {
   std::string path_;
 };
 
-// How many events the engine reads from the log per ReadAll call (engine.cc reads each chunk in
-// batches of this size; the engine does not export it).
-constexpr size_t kEngineReadBatch = 512;
-
-// Reads and decodes the whole log as the engine does (ReadAll in batches of kEngineReadBatch,
+// Reads and decodes the whole log as the engine does (ReadAll in batches of kReadBatchEvents,
 // DecodeWithoutContent of each event); with `evolve`, also folds every case event into its case's
 // state. Returns events/s.
 Result<double> Replay(const eventstore::EventLog& log, bool evolve) {
@@ -78,7 +74,7 @@ Result<double> Replay(const eventstore::EventLog& log, bool evolve) {
   for (uint64_t from = 0; from < size;) {
     KASANE_ASSIGN_OR_RETURN(
         std::vector<eventstore::RecordedEvent> events,
-        log.ReadAll(from, static_cast<size_t>(std::min<uint64_t>(kEngineReadBatch, size - from))));
+        log.ReadAll(from, static_cast<size_t>(std::min<uint64_t>(kReadBatchEvents, size - from))));
     if (events.empty()) return DataLoss("the log ended before its size");
     for (const eventstore::RecordedEvent& r : events) {
       KASANE_ASSIGN_OR_RETURN(DecodedEvent d, DecodeWithoutContent(r));

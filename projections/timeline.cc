@@ -1,7 +1,7 @@
 #include "projections/timeline.h"
 
 #include "domain/enum_names.h"
-#include "projections/event_json.h"
+#include "projections/internal/register_util.h"
 
 namespace kasane::projections {
 namespace {
@@ -161,33 +161,9 @@ Result<json> DecodeTimelineEntry(uint64_t position, std::string_view in) {
 }
 
 Result<std::vector<json>> ReadTimeline(const ViewReader& reader, const TimelineQuery& q) {
-  std::vector<json> out;
-  const std::string prefix = CasePrefix(q.case_id.value);
-  std::string start = prefix;
-  AppendU64(&start, q.from_position);
-  Status failed = Status::Ok();
-  KASANE_RETURN_IF_ERROR(
-      reader.ScanFrom(prefix, start, [&](std::string_view key, std::string_view value) {
-        if (key.size() != prefix.size() + 8) {
-          failed = DataLoss("a timeline key is malformed");
-          return false;
-        }
-        const uint64_t position = ReadU64(key, prefix.size());
-        if (q.as_of.position.has_value() && position >= *q.as_of.position) return false;
-        if (q.as_of.time.has_value() && value.size() >= 17 &&
-            static_cast<UnixNanos>(ReadU64(value, 9)) > *q.as_of.time) {
-          return false;
-        }
-        Result<json> entry = DecodeTimelineEntry(position, value);
-        if (!entry.ok()) {
-          failed = entry.status();
-          return false;
-        }
-        out.push_back(std::move(entry).value());
-        return out.size() < q.limit;
-      }));
-  KASANE_RETURN_IF_ERROR(failed);
-  return out;
+  return internal::ReadPositionIndex(reader, CasePrefix(q.case_id.value),
+                                     internal::PositionQuery{q.as_of, q.from_position, q.limit},
+                                     &DecodeTimelineEntry);
 }
 
 }  // namespace kasane::projections

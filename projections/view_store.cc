@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <vector>
 
 namespace kasane::projections {
@@ -213,6 +214,24 @@ Status ViewStore::DropGeneration(uint32_t gen) {
   rocksdb::Slice b(begin), e(end);
   return FromRocks(impl_->db->CompactRange(rocksdb::CompactRangeOptions(), &b, &e),
                    "compacting a dropped generation");
+}
+
+Result<std::vector<uint32_t>> ViewStore::OrphanGenerations() const {
+  std::set<uint32_t> active;
+  std::vector<uint32_t> orphans;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("m"); it->Valid() && it->key().starts_with("m"); it->Next()) {
+    if (it->value().size() == 8) {
+      active.insert(static_cast<uint32_t>(GetBE(std::string_view(it->value().data(), 8), 0, 4)));
+    }
+  }
+  for (it->Seek("c"); it->Valid() && it->key().starts_with("c"); it->Next()) {
+    if (it->key().size() != 5) continue;
+    const auto gen = static_cast<uint32_t>(GetBE(std::string_view(it->key().data(), 5), 1, 4));
+    if (!active.contains(gen)) orphans.push_back(gen);
+  }
+  KASANE_RETURN_IF_ERROR(FromRocks(it->status(), "listing generations"));
+  return orphans;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> ViewStore::Dump(uint32_t gen) const {

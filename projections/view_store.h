@@ -121,6 +121,9 @@ class ViewStore final {
                 const std::map<std::string, Meta>& activate = {});
   // Deletes generation `gen`'s state and checkpoint (after it was replaced).
   Status DropGeneration(uint32_t gen);
+  // Generations that have a checkpoint but are no projection's active one (a rebuild that was
+  // interrupted before it switched); Open of the engine drops them.
+  Result<std::vector<uint32_t>> OrphanGenerations() const;
 
   // Every (key, value) of generation `gen`, keys without the prefix, in order: for tests that
   // compare a rebuilt generation with an incrementally built one.

@@ -1,6 +1,5 @@
 // `kasane rebuild`, `kasane projections status`, `kasane bench rebuild`: the projections
 // (docs/projections.md) run and checked from the command line, on `DIR/views` beside the log.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,16 +19,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 std::string ViewsDir(const DataFlags& flags) { return flags.dir + "/views"; }
-
-// The engine's log lines are diagnostics: stderr, never mixed into a command's results.
-void LogToStderr() {
-  static const bool once = [] {
-    auto logger = spdlog::stderr_color_mt("kasane-cli");
-    spdlog::set_default_logger(logger);
-    return true;
-  }();
-  (void)once;
-}
 
 std::string KnownNames() {
   std::string out;
@@ -54,7 +43,6 @@ void AddRebuild(CLI::App& app, CliContext& ctx) {
   AddDataFlags(cmd, *flags);
   cmd->add_option("--projection", *name, "only this projection (default: all)");
   cmd->callback([&ctx, flags, name] {
-    LogToStderr();
     std::vector<std::string> names = projections::ProjectionNames();
     if (!name->empty()) {
       if (std::find(names.begin(), names.end(), *name) == names.end()) {
@@ -115,7 +103,6 @@ void AddStatus(CLI::App& app, CliContext& ctx) {
                 "apply the committed events first (a projection that cannot apply one shows as "
                 "stopped)");
   cmd->callback([&ctx, flags, json, catch_up] {
-    LogToStderr();
     auto log = OpenLog(ctx, *flags, false);
     if (!log.ok()) return Fail(ctx, log.status());
     auto engine = projections::ProjectionEngine::Open(**log, ViewsDir(*flags));
@@ -177,7 +164,6 @@ void AddBenchRebuild(CLI::App& app, CliContext& ctx) {
                 "also rebuild each projection alone (where the time goes)");
   cmd->add_option("--tmp", options->temp_root, "folder for the temporary log and views");
   cmd->callback([&ctx, json, options] {
-    LogToStderr();
     options->log = [](std::string_view line) { std::cerr << "bench rebuild: " << line << "\n"; };
     auto report = projections::RunRebuildBenchmark(*options);
     if (!report.ok()) return Fail(ctx, report.status());

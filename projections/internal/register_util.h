@@ -80,10 +80,19 @@ struct PositionQuery {
   size_t limit = SIZE_MAX;
 };
 
-// The entries under `prefix` (each value a packed object with "recordedAt"), in position order.
+// How an index entry's value reads back: the entry as JSON, with "recordedAt".
+using EntryDecoder = Result<nlohmann::json> (*)(uint64_t position, std::string_view value);
+
+inline Result<nlohmann::json> UnpackEntry(uint64_t, std::string_view value) {
+  return Unpack(value);
+}
+
+// The entries under `prefix`, in position order, each read by `decode` (by default a packed
+// object with "recordedAt").
 inline Result<std::vector<nlohmann::json>> ReadPositionIndex(const ViewReader& reader,
                                                              const std::string& prefix,
-                                                             const PositionQuery& q) {
+                                                             const PositionQuery& q,
+                                                             EntryDecoder decode = &UnpackEntry) {
   std::vector<nlohmann::json> out;
   if (q.limit == 0) return out;
   std::string start = prefix;
@@ -92,12 +101,12 @@ inline Result<std::vector<nlohmann::json>> ReadPositionIndex(const ViewReader& r
   KASANE_RETURN_IF_ERROR(
       reader.ScanFrom(prefix, start, [&](std::string_view key, std::string_view value) {
         if (key.size() != prefix.size() + 8) {
-          failed = DataLoss("a register key is malformed");
+          failed = DataLoss("an index key is malformed");
           return false;
         }
         const uint64_t position = ReadU64(key, prefix.size());
         if (q.as_of.position.has_value() && position >= *q.as_of.position) return false;
-        Result<nlohmann::json> entry = Unpack(value);
+        Result<nlohmann::json> entry = decode(position, value);
         if (!entry.ok()) {
           failed = entry.status();
           return false;

@@ -228,6 +228,57 @@ TEST(EngineTest, AProjectionStopsAtAnEventItCannotApplyAndNeverSkipsIt) {
   for (const ProjectionStatus& s : again->Statuses()) EXPECT_EQ(s.stopped_at, bad_position);
 }
 
+// The log is generic: an event of a type outside the domain's catalogue (the erasure marker that
+// `kasane erase` appends, a tool's test event) is passed over and counted, not a stop.
+TEST(EngineTest, EventsOfOtherWritersArePassedOverAndCounted) {
+  LogWorld lw;
+  SmallCase(lw.w);
+  lw.Sync();
+  eventstore::NewEvent marker;
+  marker.id.bytes[0] = 0xab;
+  marker.type = "subject.erased";
+  marker.payload = "{\"subject\":\"p-x\"}";
+  ASSERT_TRUE(lw.log->Append("erasure", eventstore::ExpectedVersion::Any(), {marker}).ok());
+  Outreach(lw.w, 1);
+  const uint64_t last = lw.Sync();
+  auto engine = lw.OpenEngine();
+  ASSERT_TRUE(engine->CatchUp().ok());
+  for (const ProjectionStatus& s : engine->Statuses()) {
+    EXPECT_FALSE(s.stopped) << s.name;
+    EXPECT_EQ(s.checkpoint, last + 1) << s.name;
+    EXPECT_EQ(s.events_ignored, 1u) << s.name;
+    EXPECT_EQ(s.events_applied, last) << s.name;
+  }
+}
+
+// A rebuild killed before its switch leaves a generation no projection uses: the next open
+// drops it.
+TEST(EngineTest, AGenerationLeftByAnInterruptedRebuildIsDroppedAtOpen) {
+  LogWorld lw;
+  SmallCase(lw.w);
+  lw.Sync();
+  { ASSERT_TRUE(lw.OpenEngine()->CatchUp().ok()); }
+  uint32_t orphan = 0;
+  {
+    auto store = ViewStore::Open(lw.dir.Sub("views"));
+    ASSERT_TRUE(store.ok());
+    auto gen = (*store)->NewGeneration();
+    ASSERT_TRUE(gen.ok());
+    orphan = *gen;
+    Changes half(**store, orphan);
+    half.Put("v-half-built", "x");
+    GenerationCommit commit{&half, 3};
+    ASSERT_TRUE((*store)->Commit(std::span<const GenerationCommit>(&commit, 1)).ok());
+    EXPECT_EQ((*store)->OrphanGenerations()->size(), 1u);
+  }
+  auto engine = lw.OpenEngine();
+  EXPECT_TRUE(engine->store().OrphanGenerations()->empty());
+  EXPECT_TRUE(engine->store().Dump(orphan)->empty());
+  EXPECT_EQ(*engine->store().GetCheckpoint(orphan), 0u);
+  // The active generations were kept.
+  for (const ProjectionStatus& s : engine->Statuses()) EXPECT_EQ(s.checkpoint, lw.log->Size());
+}
+
 // Incremental building (one event per chunk, as events arrive) and a rebuild from position 0
 // write exactly the same bytes; the old generation serves reads until the new one switches in.
 TEST(EngineTest, RebuildIsByteIdenticalToIncrementalBuildingAndServesMeanwhile) {

@@ -16,6 +16,7 @@
 #include "domain/codec.h"
 #include "tests/domain/fixture.h"
 #include "tests/domain/payload_samples.h"
+#include "tests/domain/worked_examples.h"
 #include "tests/eventstore/test_util.h"
 
 namespace kasane::projections {
@@ -343,164 +344,12 @@ TEST_F(EventCodecTest, PersonalContentStoredInClearIsRefusedOnRead) {
 
 // --- the worked examples of DOMAIN.md, through the log ------------------------------------------
 //
-// The command sequences of tests/domain/scenario_test.cc (accepted and refused commands alike),
+// The worked examples (tests/domain/worked_examples.h, accepted and refused commands alike),
 // decided in a World; each resulting event then goes through ToLogEvent -> Append -> read ->
 // FromLogEvent -> Evolve, and the state must equal the one the domain reached directly.
 
-using domain::testing::Kinds;
 using domain::testing::World;
-using K = domain::InformationKind;
 namespace d = domain;
-
-void The8050Household(World& w) {
-  w.OpenCase("st-cm", {{"p-father", Relation::kSelf}, {"p-son", Relation::kChild}});
-  w.Must("st-cm", World::ConsentFor("cn-father", "p-father",
-                                    {"ag-takikan", "ag-hospital", "ag-homehelp", "ag-outreach",
-                                     "ag-sanka", "ag-kyotaku"},
-                                    Kinds({K::kIdentity, K::kHousehold, K::kHealth, K::kCare,
-                                           K::kPlan, K::kNotes, K::kAssessment})));
-  w.Must("st-outreach",
-         d::OutreachRecorded{PersonId("p-son"), d::OutreachActivity::kPreparation, "事前調整"});
-  w.Must("st-cm",
-         d::ReferralMade{d::ReferralId("r-1"), d::AgencyId("ag-kyotaku"), d::AgencyId("ag-takikan"),
-                         d::ProgrammePart::kMultiAgencyCoordination,
-                         d::HandoffMoment::kReferralToCoordination, PersonId("p-father"),
-                         "父の入院中の息子の生活", Kinds({K::kCare, K::kHousehold}),
-                         World::ByConsent("cn-father")});
-  w.Must("st-coord", d::ReferralAccepted{d::ReferralId("r-1")});
-  w.Must("st-coord", d::LeadAgencyAssigned{d::AgencyId("ag-takikan")});
-  w.Must("st-coord",
-         d::AssessmentRecorded{PersonId("p-father"), Kinds({K::kHealth, K::kCare, K::kHousehold}),
-                               "アセスメント"});
-  w.Must(
-      "st-coord",
-      w.Draft("pl-1", 1, {"ag-hospital", "ag-homehelp", "ag-outreach", "ag-sanka", "ag-kyotaku"}));
-  const std::vector<std::string> members = {"st-msw", "st-helper", "st-outreach", "st-sanka",
-                                            "st-cm"};
-  w.Must("st-coord", w.Meeting("m-plan", d::MeetingKind::kMultiLayeredSupportMeeting,
-                               d::MeetingPurpose::kPlanCreation, "st-coord", members));
-  for (const std::string& s : members) w.Must(s, World::Ack("m-plan", w, s));
-  w.Must("st-msw", w.Disclose("st-msw", "p-father", Kinds({K::kHealth}),
-                              World::ByConsentInMeeting("cn-father", "m-plan")));
-  w.Must("st-coord", w.Conclude("m-plan"));
-  w.Must("st-coord", d::PlanApproved{d::PlanId("pl-1"), 1, d::MeetingId("m-plan")});
-  w.Must("st-outreach", d::OutreachRecorded{PersonId("p-son"),
-                                            d::OutreachActivity::kRelationshipBuilding, "手紙"});
-  w.Must("st-outreach",
-         d::OutreachRecorded{PersonId("p-son"), d::OutreachActivity::kHomeVisit, "訪問"});
-  d::ConsentRecorded son = World::ConsentFor("cn-son", "p-son", {"ag-sanka", "ag-takikan"},
-                                             Kinds({K::kIdentity, K::kEmployment, K::kNotes}));
-  son.purposes = {d::Purpose::kParticipationSupport};
-  w.Must("st-outreach", son);
-  w.MustRefuse("st-outreach",
-               w.Disclose("st-outreach", "p-son", Kinds({K::kNotes}), World::ByConsent("cn-son"),
-                          {World::To("ag-homehelp")}),
-               d::kRuleConsentScope);
-  d::DisclosureMade to_sanka = w.Disclose("st-outreach", "p-son", Kinds({K::kEmployment}),
-                                          World::ByConsent("cn-son"), {World::To("ag-sanka")});
-  to_sanka.purpose = d::Purpose::kParticipationSupport;
-  w.Must("st-outreach", to_sanka);
-  w.Must("st-sanka", d::ParticipationMatched{PersonId("p-son"), "農園での就労体験", "マッチング"});
-  w.Must("st-sanka", d::ParticipationFollowedUp{PersonId("p-son"), "定着確認"});
-  w.AdvanceDays(90);
-  w.Must("st-coord",
-         d::MonitoringRecorded{d::PlanId("pl-1"), 1, PersonId("p-father"), "モニタリング"});
-  w.AdvanceDays(92);
-  w.Must("st-coord", d::PlanEvaluated{d::PlanId("pl-1"), 1, PersonId("p-father"), "評価", true});
-  w.HoldMultiLayeredMeeting("m-end", d::MeetingPurpose::kTermination, {"st-msw", "st-cm"});
-  w.Must("st-coord",
-         d::SupportTerminated{d::PlanId("pl-1"), d::MeetingId("m-end"), d::AgencyId("ag-kyotaku"),
-                              PersonId("p-father"), "目標達成"});
-}
-
-void TheFourPersonHousehold(World& w) {
-  w.OpenCase("st-teacher", {{"p-daughter", Relation::kSelf},
-                            {"p-father", Relation::kParent},
-                            {"p-mother", Relation::kParent},
-                            {"p-son", Relation::kSibling}});
-  d::ConsentRecorded daughter = World::ConsentFor(
-      "cn-d", "p-daughter", {"ag-takikan", "ag-school", "ag-kodomo"},
-      Kinds({K::kIdentity, K::kHousehold, K::kEducation, K::kChildWelfare, K::kPlan, K::kNotes}));
-  daughter.grantor = d::Grantor::kProxy;
-  daughter.proxy_relation = Relation::kParent;
-  daughter.proxy_name = "母 氏名";
-  w.Must("st-teacher", daughter);
-  w.Must("st-teacher",
-         World::ConsentFor("cn-f", "p-father", {"ag-takikan", "ag-hellowork"},
-                           Kinds({K::kIdentity, K::kEmployment, K::kFinance, K::kPlan})));
-  w.Must("st-teacher", World::ConsentFor("cn-m", "p-mother", {"ag-takikan", "ag-jiritsu"},
-                                         Kinds({K::kIdentity, K::kFinance, K::kPlan})));
-  w.Must("st-teacher",
-         World::ConsentFor("cn-s", "p-son", {"ag-takikan", "ag-shougai"},
-                           Kinds({K::kIdentity, K::kDisability, K::kEmployment, K::kPlan})));
-  w.Must(
-      "st-teacher",
-      d::ReferralMade{d::ReferralId("r-1"), d::AgencyId("ag-school"), d::AgencyId("ag-takikan"),
-                      d::ProgrammePart::kMultiAgencyCoordination,
-                      d::HandoffMoment::kReferralToCoordination, PersonId("p-daughter"), "不登校",
-                      Kinds({K::kEducation, K::kHousehold}), World::ByConsent("cn-d")});
-  w.Must("st-coord", d::ReferralAccepted{d::ReferralId("r-1")});
-  w.Must("st-coord", w.Disclose("st-coord", "p-son", Kinds({K::kDisability}),
-                                World::ByConsent("cn-s"), {World::To("ag-shougai")}));
-  w.MustRefuse("st-coord",
-               w.Disclose("st-coord", "p-son", Kinds({K::kDisability}), World::ByConsent("cn-s"),
-                          {World::To("ag-hellowork")}),
-               d::kRuleConsentScope);
-  w.Must("st-coord", w.Disclose("st-coord", "p-father", Kinds({K::kEmployment}),
-                                World::ByConsent("cn-f"), {World::To("ag-hellowork")}));
-  w.MustRefuse("st-coord",
-               w.Disclose("st-coord", "p-mother", Kinds({K::kFinance}), World::ByConsent("cn-m"),
-                          {World::To("ag-school")}),
-               d::kRuleConsentScope);
-  w.Must("st-coord", w.Disclose("st-coord", "p-mother", Kinds({K::kFinance}),
-                                World::ByConsent("cn-m"), {World::To("ag-jiritsu")}));
-  w.Must("st-shougai",
-         d::AssessmentRecorded{PersonId("p-son"), Kinds({K::kDisability}), "障がい相談"});
-  const std::vector<std::string> roles = {"ag-hellowork", "ag-school",  "ag-kodomo",
-                                          "ag-jiritsu",   "ag-shougai", "ag-minsei"};
-  w.Must("st-coord", w.Draft("pl-1", 1, roles));
-  w.HoldMultiLayeredMeeting(
-      "m-plan", d::MeetingPurpose::kPlanCreation,
-      {"st-hw", "st-teacher", "st-kodomo", "st-jiritsu", "st-shougai", "st-minsei"});
-  w.Must("st-coord", d::PlanApproved{d::PlanId("pl-1"), 1, d::MeetingId("m-plan")});
-  std::vector<std::string> more_roles = roles;
-  more_roles.push_back("ag-sanka");
-  d::PlanRevised rev{d::PlanId("pl-1"), 2, d::MeetingId("m-plan"), PersonId("p-daughter"),
-                     w.Draft("pl-1", 2, more_roles).body};
-  w.MustRefuse("st-coord", rev, d::kRulePlanMeeting);
-  w.HoldMultiLayeredMeeting("m-change", d::MeetingPurpose::kPlanChange, {"st-shougai", "st-sanka"});
-  rev.meeting = d::MeetingId("m-change");
-  w.Must("st-coord", rev);
-}
-
-void TheSupportMeetingCase(World& w) {
-  w.OpenCase("st-houkatsu", {{"p-x", Relation::kSelf}});
-  w.MustRefuse("st-coord",
-               w.Meeting("m-ml", d::MeetingKind::kMultiLayeredSupportMeeting,
-                         d::MeetingPurpose::kPlanCreation, "st-coord", {"st-minsei"}),
-               d::kRuleMeetingConsent);
-  const std::vector<std::string> members = {"st-minsei", "st-water", "st-houkatsu", "st-outreach",
-                                            "st-tax"};
-  w.Must("st-sec",
-         w.Meeting("m-1", d::MeetingKind::kSupportMeeting, std::nullopt, "st-sec", members));
-  for (const std::string& s : members) w.Must(s, World::Ack("m-1", w, s));
-  w.Must("st-minsei",
-         w.Disclose("st-minsei", "p-x", Kinds({K::kNotes}), World::BySupportMeeting("m-1")));
-  w.Must("st-water",
-         w.Disclose("st-water", "p-x", Kinds({K::kFinance}), World::BySupportMeeting("m-1")));
-  w.MustRefuse("st-tax",
-               w.Disclose("st-tax", "p-x", Kinds({K::kTax}), World::BySupportMeeting("m-1")),
-               d::kRuleTaxConsent);
-  w.Must("st-sec", d::MeetingMemberJoined{d::MeetingId("m-1"), w.MemberOf("st-msw")});
-  w.Must("st-msw", World::Ack("m-1", w, "st-msw"));
-  w.Must("st-houkatsu",
-         w.Disclose("st-houkatsu", "p-x", Kinds({K::kCare}), World::BySupportMeeting("m-1")));
-  d::MeetingConcluded direction = w.Conclude("m-1");
-  direction.support_direction = "アウトリーチで関係構築を図る";
-  w.Must("st-sec", direction);
-  w.Must("st-outreach",
-         d::OutreachRecorded{PersonId("p-x"), d::OutreachActivity::kPreparation, "事前調整"});
-}
 
 class WorkedExampleTest : public EventCodecTest {
  protected:
@@ -535,21 +384,21 @@ class WorkedExampleTest : public EventCodecTest {
 
 TEST_F(WorkedExampleTest, The8050HouseholdReplaysThroughTheLog) {
   World w;
-  The8050Household(w);
+  domain::testing::Build8050Household(w);
   EXPECT_EQ(w.state.plan->status, d::PlanStatus::kTerminated);
   ReplayThroughTheLog(w);
 }
 
 TEST_F(WorkedExampleTest, TheFourPersonHouseholdReplaysThroughTheLog) {
   World w;
-  TheFourPersonHousehold(w);
+  domain::testing::BuildFourPersonHousehold(w);
   EXPECT_EQ(w.state.plan->approved_version, 2u);
   ReplayThroughTheLog(w);
 }
 
 TEST_F(WorkedExampleTest, TheSupportMeetingCaseReplaysThroughTheLog) {
   World w;
-  TheSupportMeetingCase(w);
+  domain::testing::BuildSupportMeetingTaxRefusal(w);
   EXPECT_EQ(w.state.refusals.size(), 1u);
   ReplayThroughTheLog(w);
 }
