@@ -110,16 +110,23 @@ void AddStatus(CLI::App& app, CliContext& ctx) {
     if (*catch_up) {
       // A stop is reported below, with the others' states; only a store or log error fails.
       Status st = (*engine)->CatchUp();
-      (void)st;
+      bool stopped = false;
+      for (const auto& s : (*engine)->Statuses()) stopped |= s.stopped;
+      if (!st.ok() && !stopped) return Fail(ctx, st);
     }
     std::vector<projections::ProjectionStatus> statuses = (*engine)->Statuses();
     bool any_stopped = false;
     nlohmann::json out{{"log_size", (*log)->Size()}, {"projections", nlohmann::json::array()}};
     for (const projections::ProjectionStatus& s : statuses) {
       any_stopped |= s.stopped;
-      nlohmann::json p{
-          {"name", s.name}, {"generation", s.generation}, {"checkpoint", s.checkpoint},
-          {"lag", s.lag},   {"stopped", s.stopped},       {"rebuilding", s.rebuilding}};
+      nlohmann::json p{{"name", s.name},
+                       {"generation", s.generation},
+                       {"checkpoint", s.checkpoint},
+                       {"lag", s.lag},
+                       {"stopped", s.stopped},
+                       {"rebuilding", s.rebuilding},
+                       {"events_applied", s.events_applied},
+                       {"events_ignored", s.events_ignored}};
       if (s.stopped) {
         p["stopped_at"] = s.stopped_at;
         p["stop_reason"] = s.stop_reason;
