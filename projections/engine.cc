@@ -66,6 +66,10 @@ class ProjectionEngine::CaseStates {
                              std::min<size_t>(1024, version - entry.next_version)));
         if (batch.empty()) return DataLoss("stream " + stream + " ends before its event");
         for (const eventstore::RecordedEvent& r : batch) {
+          if (!IsDomainType(r.type)) {  // another writer's event: no part of the case's state
+            ++entry.next_version;
+            continue;
+          }
           KASANE_ASSIGN_OR_RETURN(DecodedEvent d, DecodeWithoutContent(r));
           entry.state = domain::Evolve(std::move(entry.state), d.event);
           ++entry.next_version;
@@ -75,6 +79,12 @@ class ProjectionEngine::CaseStates {
     entry.state = domain::Evolve(std::move(entry.state), e);
     entry.next_version = version + 1;
     return &entry.state;
+  }
+
+  // Passes over another writer's event at `version` of `stream`, keeping a cached state current.
+  void Skip(const std::string& stream, eventstore::Version version) {
+    auto it = entries_.find(stream);
+    if (it != entries_.end() && it->second.next_version == version) ++it->second.next_version;
   }
 
   // Forgets the least recently used states beyond capacity.
@@ -214,6 +224,15 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
   auto fail = [&](size_t i, uint64_t position, Status why) {
     if (!failed[i].has_value()) failed[i] = std::make_pair(position, std::move(why));
   };
+  // The log could not be read: nothing of this chunk is kept (it is applied again), and the
+  // chunk before it finishes its commit (or, if that fails, every projection goes back to its
+  // checkpoint).
+  auto abandon = [&](Status why) {
+    for (Slot* s : pass.slots) s->projection->Discard();
+    Status previous = FinishCommit(pass);
+    if (!previous.ok()) spdlog::warn("projections: {}", previous.ToString());
+    return why;
+  };
 
   // The chunk is read in smaller batches: a commit covers chunk_events, but only kReadBatchEvents
   // events are held in memory at once.
@@ -222,16 +241,15 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
     const size_t want =
         static_cast<size_t>(std::min<uint64_t>(kReadBatchEvents, from + n - expected));
     Result<std::vector<eventstore::RecordedEvent>> read = log_->ReadAll(expected, want);
-    if (!read.ok()) {
-      for (Slot* s : pass.slots) s->projection->Discard();
-      return read.status();
+    if (!read.ok()) return abandon(read.status());
+    if (read->empty()) {
+      return abandon(DataLoss("the log ends at position " + std::to_string(expected) +
+                              ", below its size " + std::to_string(from + n)));
     }
-    if (read->empty()) break;
     for (const eventstore::RecordedEvent& r : *read) {
       if (r.position != expected) {
-        for (Slot* s : pass.slots) s->projection->Discard();
-        return DataLoss("the log returned position " + std::to_string(r.position) + " where " +
-                        std::to_string(expected) + " was expected");
+        return abandon(DataLoss("the log returned position " + std::to_string(r.position) +
+                                " where " + std::to_string(expected) + " was expected"));
       }
       ++expected;
       bool needed = false;
@@ -240,6 +258,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
       }
       if (!needed) continue;
       if (!IsDomainType(r.type)) {
+        if (r.stream.starts_with(kCaseStreamPrefix)) pass.cases.Skip(r.stream, r.version);
         for (size_t i = 0; i < k; ++i) {
           if (!pass.slots[i]->stopped && !failed[i] && pass.slots[i]->applied_to <= r.position) {
             ++ignored[i];
@@ -255,6 +274,10 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
             pass.cases.Advance(r.stream, decoded->event, r.version);
         if (advanced.ok()) {
           state = *advanced;
+        } else if (advanced.status().code() == StatusCode::kIoError ||
+                   advanced.status().code() == StatusCode::kResourceExhausted ||
+                   advanced.status().code() == StatusCode::kUnavailable) {
+          return abandon(advanced.status());  // reading the stream failed: retried, not a stop
         } else {
           problem = advanced.status();
         }
@@ -315,6 +338,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
                     &pass == live_.get() ? "" : " (rebuild)", s->stop_reason);
     }
   }
+  progress_cv_.notify_all();  // a WaitFor on a projection that just stopped returns now
   if (!chunk->committed.empty()) {
     std::vector<GenerationCommit> commits;
     for (size_t i : chunk->committed) commits.push_back(GenerationCommit{&chunk->changes[i], end});
@@ -380,12 +404,14 @@ Status ProjectionEngine::CatchUp(const std::function<void(uint64_t, uint64_t)>& 
 }
 
 void ProjectionEngine::Start() {
+  std::lock_guard<std::mutex> lock(follower_mu_);
   if (follower_.joinable()) return;
   stop_ = false;
   follower_ = std::thread([this] { FollowLoop(); });
 }
 
 void ProjectionEngine::Stop() {
+  std::lock_guard<std::mutex> lock(follower_mu_);
   stop_ = true;
   if (follower_.joinable()) follower_.join();
 }
@@ -440,7 +466,19 @@ Status ProjectionEngine::Rebuild(std::string_view name,
                                  const std::function<void(uint64_t, uint64_t)>& progress) {
   Slot* live = FindSlot(name);
   if (live == nullptr) return NotFound("no projection named " + std::string(name));
-  KASANE_ASSIGN_OR_RETURN(uint32_t gen, store_->NewGeneration());
+  {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    if (live->rebuilding)
+      return FailedPrecondition("projection " + live->name + " is being rebuilt");
+    live->rebuilding = true;
+  }
+  Result<uint32_t> reserved = store_->NewGeneration();
+  if (!reserved.ok()) {
+    std::lock_guard<std::mutex> lock(status_mu_);
+    live->rebuilding = false;
+    return reserved.status();
+  }
+  const uint32_t gen = *reserved;
   Slot fresh;
   fresh.name = live->name;
   fresh.projection = MakeProjection(name);
@@ -473,6 +511,8 @@ Status ProjectionEngine::Rebuild(std::string_view name,
   }
   // Catch up the last events with the follower paused, then switch.
   std::lock_guard<std::mutex> apply(apply_mu_);
+  // The live pass has no commit in flight once it switches (an earlier error may have left one).
+  if (Status st = FinishCommit(*live_); !st.ok()) return abandon(st);
   const uint64_t to = log_->Size();
   while (fresh.applied_to < to) {
     Status st = RunChunk(pass, to, false);
@@ -480,14 +520,18 @@ Status ProjectionEngine::Rebuild(std::string_view name,
   }
   if (Status st = FinishCommit(pass); !st.ok()) return abandon(st);
   if (progress) progress(fresh.checkpoint, to);
-  uint32_t old_gen;
+  uint32_t old_gen = 0;
+  Status switched = Status::Ok();
   {
     std::unique_lock<std::shared_mutex> swap(swap_mu_);
     Changes none(*store_, gen);
     GenerationCommit commit{&none, fresh.checkpoint};
-    Status st = store_->Commit(std::span<const GenerationCommit>(&commit, 1),
-                               {{live->name, ViewStore::Meta{gen, fresh.schema}}});
-    if (!st.ok()) return abandon(st);
+    switched = store_->Commit(std::span<const GenerationCommit>(&commit, 1),
+                              {{live->name, ViewStore::Meta{gen, fresh.schema}}});
+  }
+  if (!switched.ok()) return abandon(switched);  // outside the readers' lock: it compacts
+  {
+    std::unique_lock<std::shared_mutex> swap(swap_mu_);
     std::lock_guard<std::mutex> lock(status_mu_);
     old_gen = live->generation;
     live->projection = std::move(fresh.projection);
@@ -496,6 +540,7 @@ Status ProjectionEngine::Rebuild(std::string_view name,
     live->checkpoint = fresh.checkpoint;
     live->applied_to = fresh.checkpoint;
     live->events_applied += fresh.events_applied;
+    live->events_ignored += fresh.events_ignored;
     live->stopped = false;
     live->stop_reason.clear();
     live->rebuilding = false;

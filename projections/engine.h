@@ -25,7 +25,11 @@
 // Read-your-writes: WaitFor(name, position, timeout) returns once the projection has applied
 // the event at `position`, or false when the timeout passed first.
 //
-// Thread-safety: all public methods are safe to call concurrently. Start() runs a follower
+// Thread-safety: all public methods are safe to call concurrently, with two exceptions that
+// deadlock: calling CatchUp or Rebuild while holding a ViewReader, and calling into the engine
+// from a `progress` callback other than Reader() (CatchUp's and Rebuild's final callbacks run
+// with the follower paused). Rebuild of a projection already being rebuilt is
+// kFailedPrecondition. Start() runs a follower
 // thread; CatchUp() runs one on the calling thread (both serialise on the same lock).
 //
 //   KASANE_ASSIGN_OR_RETURN(auto engine, ProjectionEngine::Open(log, dir + "/views", {}));
@@ -74,8 +78,8 @@ struct ProjectionStatus {
   uint32_t generation = 0;
   uint64_t checkpoint = 0;      // events applied: positions [0, checkpoint)
   uint64_t lag = 0;             // log size - checkpoint, when the status was taken
-  uint64_t events_applied = 0;  // since the engine opened
-  uint64_t events_ignored = 0;  // since the engine opened: types outside the domain's catalogue
+  uint64_t events_applied = 0;  // since the engine opened, rebuilds included
+  uint64_t events_ignored = 0;  // likewise: types outside the domain's catalogue
   bool stopped = false;         // failed and no longer fed
   uint64_t stopped_at = 0;      // the position it could not apply
   std::string stop_reason;      // why (no personal content)
@@ -186,6 +190,7 @@ class ProjectionEngine final {
   mutable std::mutex status_mu_;
   mutable std::condition_variable progress_cv_;
 
+  std::mutex follower_mu_;  // Start and Stop
   std::atomic<bool> stop_{false};
   std::thread follower_;
 };

@@ -251,6 +251,55 @@ TEST(EngineTest, EventsOfOtherWritersArePassedOverAndCounted) {
   }
 }
 
+// Another writer's event inside a case stream is passed over too, also when the case's state is
+// folded again from its stream (a case not in the cache).
+TEST(EngineTest, AnotherWritersEventInACaseStreamIsPassedOver) {
+  LogWorld lw;
+  SmallCase(lw.w);
+  lw.Sync();
+  eventstore::NewEvent note;
+  note.id.bytes[0] = 0xcd;
+  note.type = "tool.noted";
+  note.payload = "not a domain event";
+  ASSERT_TRUE(lw.log->Append("case-c-1", eventstore::ExpectedVersion::Any(), {note}).ok());
+  Outreach(lw.w, 2);
+  const uint64_t last = lw.Sync();
+  // A cache of one case and chunks of one event: the case is folded again from its stream.
+  auto engine = lw.OpenEngine(Options(1, 1));
+  ASSERT_TRUE(engine->CatchUp().ok());
+  auto fresh = lw.OpenEngine(Options(2, 0), lw.dir.Sub("views2"));
+  ASSERT_TRUE(fresh->CatchUp().ok());
+  for (const auto* e : {engine.get(), fresh.get()}) {
+    for (const ProjectionStatus& s : e->Statuses()) {
+      EXPECT_FALSE(s.stopped) << s.name << ": " << s.stop_reason;
+      EXPECT_EQ(s.checkpoint, last + 1) << s.name;
+    }
+  }
+  EXPECT_EQ(DumpAll(*engine), DumpAll(*fresh));
+  json view = **ReadCaseView(*engine->Reader(kCaseViewName), domain::CaseId("c-1"));
+  EXPECT_EQ(view["counts"]["outreachActivities"], 2);
+}
+
+// A WaitFor on a projection that stops returns when it stops, not at its timeout.
+TEST(EngineTest, WaitForReturnsWhenTheProjectionStops) {
+  LogWorld lw;
+  SmallCase(lw.w);
+  lw.Sync();
+  auto engine = lw.OpenEngine();
+  ASSERT_TRUE(engine->CatchUp().ok());
+  engine->Start();
+  eventstore::NewEvent bad;
+  bad.id.bytes[0] = 0xef;
+  bad.type = "outreach.recorded";
+  bad.payload = "garbage";
+  auto r = lw.log->Append("case-c-1", eventstore::ExpectedVersion::Any(), {bad});
+  ASSERT_TRUE(r.ok());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(engine->WaitFor(kTimelineName, r->first_position, 30s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+  engine->Stop();
+}
+
 // A rebuild killed before its switch leaves a generation no projection uses: the next open
 // drops it.
 TEST(EngineTest, AGenerationLeftByAnInterruptedRebuildIsDroppedAtOpen) {
