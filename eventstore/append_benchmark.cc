@@ -13,37 +13,15 @@
 #include <thread>
 #include <vector>
 
+#include "base/stats.h"
 #include "eventstore/envelope_codec.h"
 #include "eventstore/event_log.h"
+#include "eventstore/file_util.h"
 
 namespace kasane::eventstore {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-class TempDir {
- public:
-  static Result<TempDir> Make(const std::string& root) {
-    std::string base = root;
-    if (base.empty()) {
-      const char* t = getenv("TMPDIR");
-      base = t && *t ? t : "/tmp";
-    }
-    std::string templ = base + "/kasane-bench-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) return IoError("cannot create a folder under " + base);
-    return TempDir(templ);
-  }
-  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempDir(std::string p) : path_(std::move(p)) {}
-  std::string path_;
-};
 
 std::string Key(uint64_t v) {
   std::string k(8, '\0');
@@ -190,12 +168,6 @@ Result<double> Appends(const std::string& dir, double seconds, int threads, int 
   return written / elapsed;
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 }  // namespace
 
 std::string AppendBenchmarkReport::ToJson() const {
@@ -263,37 +235,37 @@ Result<AppendBenchmarkReport> RunAppendBenchmark(const AppendBenchmarkOptions& o
   for (int round = 0; round < report.rounds; ++round) {
     double rb = 0, ab = 0, sealed = 0, rc = 0, ac = 0;
     if (wanted("raw_batch100")) {
-      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ScratchDir d, ScratchDir::Make(options.temp_root, "kasane-bench"));
       KASANE_ASSIGN_OR_RETURN(rb, RawBatch100(d.path(), secs, report.event_bytes));
       raw_b.push_back(rb);
     }
     if (wanted("append_batch100")) {
-      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ScratchDir d, ScratchDir::Make(options.temp_root, "kasane-bench"));
       KASANE_ASSIGN_OR_RETURN(ab, Appends(d.path(), secs, 1, 100, payload, &sb));
       app_b.push_back(ab);
     }
     if (wanted("append_batch100_sealed")) {
-      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ScratchDir d, ScratchDir::Make(options.temp_root, "kasane-bench"));
       KASANE_ASSIGN_OR_RETURN(sealed, Appends(d.path(), secs, 1, 100, payload, &sbs, true));
       app_bs.push_back(sealed);
     }
     if (wanted("raw_c64")) {
-      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ScratchDir d, ScratchDir::Make(options.temp_root, "kasane-bench"));
       KASANE_ASSIGN_OR_RETURN(rc, RawC64(d.path(), secs, report.event_bytes));
       raw_c.push_back(rc);
     }
     if (wanted("append_c64")) {
-      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ScratchDir d, ScratchDir::Make(options.temp_root, "kasane-bench"));
       KASANE_ASSIGN_OR_RETURN(ac, Appends(d.path(), secs, 64, 1, payload, &s64));
       app_c.push_back(ac);
     }
     if (wanted("append_c1")) {
-      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ScratchDir d, ScratchDir::Make(options.temp_root, "kasane-bench"));
       KASANE_ASSIGN_OR_RETURN(double v, Appends(d.path(), secs, 1, 1, payload, &s1));
       app_1.push_back(v);
     }
     if (wanted("append_c16")) {
-      KASANE_ASSIGN_OR_RETURN(TempDir d, TempDir::Make(options.temp_root));
+      KASANE_ASSIGN_OR_RETURN(ScratchDir d, ScratchDir::Make(options.temp_root, "kasane-bench"));
       KASANE_ASSIGN_OR_RETURN(double v, Appends(d.path(), secs, 16, 1, payload, &s16));
       app_16.push_back(v);
     }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace kasane::eventstore {
@@ -89,6 +90,22 @@ Status AppendLineDurably(const fs::path& path, std::string_view line, mode_t mod
   if (!s.ok()) return s;
   if (!existed) return SyncDir(path.parent_path());
   return Status::Ok();
+}
+
+Result<ScratchDir> ScratchDir::Make(const std::string& root, std::string_view prefix) {
+  std::string base = root;
+  if (base.empty()) {
+    const char* t = getenv("TMPDIR");
+    base = t && *t ? t : "/tmp";
+  }
+  std::string templ = base + "/" + std::string(prefix) + "-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) return IoError("cannot create a folder under " + base);
+  return ScratchDir(templ);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace kasane::eventstore

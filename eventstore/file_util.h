@@ -1,5 +1,6 @@
 // Small, durable file operations for the files kept beside the database (signing.key,
-// master.key, erasure.ledger). Every result is checked; every success is on disk.
+// master.key, erasure.ledger). Every result is checked; every success is on disk. Also the
+// temporary folder the benchmarks work in.
 //
 // Thread-safety: free functions; concurrent calls on the same path must be serialised by the
 // caller.
@@ -32,5 +33,22 @@ Status CreateFileAtomically(const std::filesystem::path& path, std::string_view 
 // folder when the file is new). If the write or the sync fails, the file is cut back to its
 // previous length, so a failed append never leaves a fragment for the next one to extend.
 Status AppendLineDurably(const std::filesystem::path& path, std::string_view line, mode_t mode);
+
+// A new temporary folder "<root>/<prefix>-XXXXXX" (root empty: $TMPDIR, else /tmp), removed with
+// everything in it when the ScratchDir is destroyed. For benchmarks. Move-only.
+class ScratchDir {
+ public:
+  // kIoError when the folder cannot be created.
+  static Result<ScratchDir> Make(const std::string& root, std::string_view prefix);
+  ScratchDir(ScratchDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  ScratchDir& operator=(ScratchDir&&) = delete;
+  ScratchDir(const ScratchDir&) = delete;
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ScratchDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
 
 }  // namespace kasane::eventstore

@@ -7,13 +7,12 @@
 #include "domain/enum_names.h"
 #include "projections/event_codec.h"
 #include "projections/event_json.h"
+#include "projections/internal/register_util.h"
 
 namespace kasane::projections {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::string_view kCasePrefix = "case-";
 
 std::string ViewKey(std::string_view case_id) { return "v" + std::string(case_id); }
 
@@ -105,7 +104,7 @@ class CaseViewProjection final : public Projection {
 
   Status Apply(const ProjectedEvent& e, Changes& changes) override {
     if (e.case_state == nullptr) return Status::Ok();
-    std::string_view case_id = std::string_view(e.stream).substr(kCasePrefix.size());
+    std::string_view case_id = internal::CaseIdOfStream(e.stream);
     auto [it, inserted] = extras_.try_emplace(std::string(case_id));
     Cached& c = it->second;
     if (inserted && !std::holds_alternative<domain::CaseOpened>(e.event.payload)) {
@@ -322,7 +321,7 @@ namespace {
 // Folds the case's stream up to `as_of`; false when the stream does not exist.
 Result<bool> FoldCase(const eventstore::EventLog& log, const domain::CaseId& case_id, AsOf as_of,
                       domain::CaseState* state, CaseViewExtras* extras) {
-  const std::string stream = std::string(kCasePrefix) + case_id.value;
+  const std::string stream = std::string(internal::kCaseStreamPrefix) + case_id.value;
   eventstore::Version next = 0;
   for (;;) {
     Result<std::vector<eventstore::RecordedEvent>> batch =

@@ -9,10 +9,11 @@
 #include <utility>
 
 #include "projections/event_codec.h"
+#include "projections/internal/register_util.h"
 
 namespace kasane::projections {
 
-constexpr std::string_view kCaseStreamPrefix = "case-";
+namespace {
 
 // True for the types of the domain's event catalogue. The log is generic: other writers (the
 // erasure marker `kasane erase` appends, tools) may add events of other types, which are no
@@ -24,6 +25,8 @@ bool IsDomainType(std::string_view type) {
   }();
   return kTypes.contains(type);
 }
+
+}  // namespace
 
 struct ProjectionEngine::Slot {
   std::string name;
@@ -258,7 +261,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
       }
       if (!needed) continue;
       if (!IsDomainType(r.type)) {
-        if (r.stream.starts_with(kCaseStreamPrefix)) pass.cases.Skip(r.stream, r.version);
+        if (!internal::CaseIdOfStream(r.stream).empty()) pass.cases.Skip(r.stream, r.version);
         for (size_t i = 0; i < k; ++i) {
           if (!pass.slots[i]->stopped && !failed[i] && pass.slots[i]->applied_to <= r.position) {
             ++ignored[i];
@@ -269,7 +272,7 @@ Status ProjectionEngine::RunChunk(Pass& pass, uint64_t to, bool live) {
       Result<DecodedEvent> decoded = DecodeWithoutContent(r);
       const domain::CaseState* state = nullptr;
       Status problem = decoded.status();
-      if (decoded.ok() && r.stream.starts_with(kCaseStreamPrefix)) {
+      if (decoded.ok() && !internal::CaseIdOfStream(r.stream).empty()) {
         Result<const domain::CaseState*> advanced =
             pass.cases.Advance(r.stream, decoded->event, r.version);
         if (advanced.ok()) {

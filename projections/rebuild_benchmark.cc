@@ -10,8 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "base/stats.h"
 #include "domain/case_state.h"
 #include "eventstore/event_log.h"
+#include "eventstore/file_util.h"
 #include "projections/engine.h"
 #include "projections/event_codec.h"
 #include "projections/synthetic.h"
@@ -26,42 +28,11 @@ double SecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 double Percentile(std::vector<double> v, int p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, v.size() * static_cast<size_t>(p) / 100)];
 }
-
-class TempDir {
- public:
-  static Result<std::unique_ptr<TempDir>> Make(const std::string& root) {
-    std::string base = root;
-    if (base.empty()) {
-      const char* t = getenv("TMPDIR");
-      base = t && *t ? t : "/tmp";
-    }
-    std::string templ = base + "/kasane-rebuild-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) return IoError("cannot create a folder under " + base);
-    return std::unique_ptr<TempDir>(new TempDir(templ));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  explicit TempDir(std::string p) : path_(std::move(p)) {}
-  std::string path_;
-};
 
 // Reads and decodes the whole log as the engine does (ReadAll in batches of kReadBatchEvents,
 // DecodeWithoutContent of each event); with `evolve`, also folds every case event into its case's
@@ -129,10 +100,11 @@ Result<RebuildBenchmarkReport> RunRebuildBenchmark(const RebuildBenchmarkOptions
   RebuildBenchmarkReport report;
   report.rounds = std::max(1, options.rounds);
   report.projections = ProjectionNames();
-  KASANE_ASSIGN_OR_RETURN(std::unique_ptr<TempDir> dir, TempDir::Make(options.temp_root));
+  KASANE_ASSIGN_OR_RETURN(eventstore::ScratchDir dir,
+                          eventstore::ScratchDir::Make(options.temp_root, "kasane-rebuild"));
 
   eventstore::EventLogOptions log_options;
-  log_options.dir = dir->path() + "/data";
+  log_options.dir = dir.path() + "/data";
   KASANE_ASSIGN_OR_RETURN(std::unique_ptr<eventstore::EventLog> log,
                           eventstore::EventLog::Open(log_options));
   SyntheticOptions synthetic;
@@ -169,7 +141,7 @@ Result<RebuildBenchmarkReport> RunRebuildBenchmark(const RebuildBenchmarkOptions
     KASANE_ASSIGN_OR_RETURN(double r, Replay(*log, false));
     KASANE_ASSIGN_OR_RETURN(double e, Replay(*log, true));
     engine.reset();
-    const std::string views = dir->path() + "/views-" + std::to_string(round);
+    const std::string views = dir.path() + "/views-" + std::to_string(round);
     KASANE_ASSIGN_OR_RETURN(engine, ProjectionEngine::Open(*log, views, engine_defaults));
     auto start = SteadyClock::now();
     KASANE_RETURN_IF_ERROR(engine->CatchUp());

@@ -8,8 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kCasePrefix = "case-";
-
 std::string CasePrefix(std::string_view case_id) {
   std::string k = "t";
   AppendId(&k, case_id);
@@ -23,7 +21,7 @@ class TimelineProjection final : public Projection {
 
   Status Apply(const ProjectedEvent& e, Changes& changes) override {
     if (e.case_state == nullptr) return Status::Ok();
-    std::string key = CasePrefix(std::string_view(e.stream).substr(kCasePrefix.size()));
+    std::string key = CasePrefix(internal::CaseIdOfStream(e.stream));
     AppendU64(&key, e.position);
     changes.PutNew(std::move(key), EncodeTimelineEntry(e));
     return Status::Ok();
