@@ -13,6 +13,9 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   AddDataCommands(app, ctx);
   AddBenchCommands(app, ctx);
   AddProjectionCommands(app, ctx);
+  AddServerCommands(app, ctx);
+  AddTokenCommands(app, ctx);
+  AddOpenApiCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

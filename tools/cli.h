@@ -48,6 +48,13 @@ void AddBenchCommands(CLI::App& app, CliContext& ctx);
 // AddBenchCommands, whose `bench` it extends).
 void AddProjectionCommands(CLI::App& app, CliContext& ctx);
 
+// Registers `kasane serve` and `kasane bench http` (after AddBenchCommands) (server_commands.cc).
+void AddServerCommands(CLI::App& app, CliContext& ctx);
+// Registers `kasane token issue|revoke|list` (token_commands.cc).
+void AddTokenCommands(CLI::App& app, CliContext& ctx);
+// Registers `kasane openapi` (openapi_command.cc).
+void AddOpenApiCommand(CLI::App& app, CliContext& ctx);
+
 // Runs the command line; returns the process exit code.
 int RunCli(int argc, char** argv, const Clock& clock);
 
