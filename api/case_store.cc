@@ -1,0 +1,116 @@
+#include "api/case_store.h"
+
+#include <algorithm>
+
+#include "projections/event_codec.h"
+
+namespace kasane::api {
+namespace {
+
+constexpr size_t kReadBatch = 512;
+
+// Reads `stream` from version `from` to its head and hands each decoded event to `fold`.
+template <typename Fold>
+Status ReadFrom(const eventstore::EventLog& log, const std::string& stream, uint64_t from,
+                uint64_t head_count, Fold fold) {
+  while (from < head_count) {
+    auto batch = log.ReadStream(stream, from, eventstore::Direction::kForward,
+                                std::min<uint64_t>(kReadBatch, head_count - from));
+    if (!batch.ok()) return batch.status();
+    if (batch->empty()) return Internal("stream " + stream + " ended before its head");
+    for (const eventstore::RecordedEvent& r : *batch) {
+      auto d = projections::DecodeWithoutContent(r);
+      if (!d.ok()) {
+        return Status(StatusCode::kDataLoss, "event at position " + std::to_string(r.position) +
+                                                 " does not decode: " + d.status().message());
+      }
+      fold(r.position, std::move(d->event));
+      ++from;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string CaseStream(const domain::CaseId& id) { return "case-" + id.value; }
+
+const CaseEvent* CaseSnapshot::AtPosition(uint64_t position) const {
+  auto it = std::lower_bound(events.begin(), events.end(), position,
+                             [](const CaseEvent& e, uint64_t p) { return e.position < p; });
+  return it != events.end() && it->position == position ? &*it : nullptr;
+}
+
+CaseStore::CaseStore(const eventstore::EventLog& log, size_t max_cases)
+    : log_(log), max_cases_(max_cases) {}
+
+Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId& id) {
+  const std::string stream = CaseStream(id);
+  uint64_t head_count = 0;
+  auto head = log_.GetStreamHead(stream);
+  if (head.ok()) {
+    head_count = head->version + 1;
+  } else if (head.status().code() != StatusCode::kNotFound) {
+    return head.status();
+  }
+  std::shared_ptr<const CaseSnapshot> cached;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cases_.find(id);
+    if (it != cases_.end()) cached = it->second;
+  }
+  if (cached && cached->count() >= head_count) return cached;
+  if (!cached && head_count == 0) {
+    auto empty = std::make_shared<CaseSnapshot>();
+    empty->state.case_id = id;
+    return std::shared_ptr<const CaseSnapshot>(std::move(empty));
+  }
+  auto next = cached ? std::make_shared<CaseSnapshot>(*cached) : std::make_shared<CaseSnapshot>();
+  Status s = ReadFrom(log_, stream, next->count(), head_count,
+                      [&](uint64_t position, domain::DomainEvent&& e) {
+                        next->state = domain::Evolve(std::move(next->state), e);
+                        next->events.push_back({position, std::move(e)});
+                      });
+  if (!s.ok()) return s;
+  std::shared_ptr<const CaseSnapshot> result = std::move(next);
+  std::lock_guard lock(mu_);
+  auto& slot = cases_[id];
+  if (!slot || slot->count() < result->count()) slot = result;
+  if (cases_.size() > max_cases_) {
+    auto victim = cases_.begin();
+    if (victim->first == id) ++victim;
+    cases_.erase(victim);
+  }
+  return result;
+}
+
+Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
+  const std::string stream(kAdminStream);
+  uint64_t head_count = 0;
+  auto head = log_.GetStreamHead(stream);
+  if (head.ok()) {
+    head_count = head->version + 1;
+  } else if (head.status().code() != StatusCode::kNotFound) {
+    return head.status();
+  }
+  std::shared_ptr<const DirectorySnapshot> cached;
+  {
+    std::lock_guard lock(mu_);
+    cached = directory_;
+  }
+  if (cached && cached->count >= head_count) return cached;
+  auto next = cached ? std::make_shared<DirectorySnapshot>(*cached)
+                     : std::make_shared<DirectorySnapshot>();
+  Status s = ReadFrom(log_, stream, next->count, head_count,
+                      [&](uint64_t, domain::DomainEvent&& e) {
+                        next->directory = domain::EvolveDirectory(std::move(next->directory), e);
+                        ++next->count;
+                      });
+  if (!s.ok()) return s;
+  std::shared_ptr<const DirectorySnapshot> result = std::move(next);
+  std::lock_guard lock(mu_);
+  if (!directory_ || directory_->count < result->count) directory_ = result;
+  return result;
+}
+
+}  // namespace kasane::api

@@ -1,0 +1,71 @@
+// CaseStore: the current state of each case and of the directory, folded from the log, for the
+// command service (decide) and the scope policy (every read).
+//
+// A snapshot holds the case's domain::CaseState (the same Evolve the rules and projections use)
+// and the case's events without personal content (DecodeWithoutContent), each with its log
+// position, because the scope policy evaluates events one by one. Snapshots are immutable and
+// shared: a reader keeps the one it loaded while a writer publishes a newer one.
+//
+// Load checks the stream's head (one RocksDB read) and folds only the events added since the
+// cached snapshot, so a snapshot is never stale once an append has returned. Up to `max_cases`
+// snapshots are cached; beyond that an arbitrary one is dropped and reloaded on next use.
+//
+// Thread-safety: all methods are safe to call concurrently.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "base/status.h"
+#include "domain/case_state.h"
+#include "domain/directory.h"
+#include "domain/events.h"
+#include "eventstore/event_log.h"
+
+namespace kasane::api {
+
+// An event of a case without its personal content, where it sits in the log.
+struct CaseEvent {
+  uint64_t position = 0;
+  domain::DomainEvent event;
+};
+
+struct CaseSnapshot {
+  domain::CaseState state;        // opened=false when the case does not exist
+  std::vector<CaseEvent> events;  // in stream order; events[i] has version i
+  // The stream's event count (= state.version), the ETag of the case's representations.
+  uint64_t count() const { return events.size(); }
+  // The event at `position`, or nullptr when it is not one of this case's.
+  const CaseEvent* AtPosition(uint64_t position) const;
+};
+
+struct DirectorySnapshot {
+  domain::Directory directory;
+  uint64_t count = 0;  // events in the admin stream
+};
+
+inline constexpr std::string_view kAdminStream = "admin";
+std::string CaseStream(const domain::CaseId& id);
+
+class CaseStore {
+ public:
+  explicit CaseStore(const eventstore::EventLog& log, size_t max_cases = 8192);
+
+  // The case as of the log's latest commit. Failure: the log's read errors, or kDataLoss when
+  // an event of the stream does not decode.
+  Result<std::shared_ptr<const CaseSnapshot>> Load(const domain::CaseId& id);
+  // The directory (agencies, staff) as of the latest commit of the admin stream.
+  Result<std::shared_ptr<const DirectorySnapshot>> Directory();
+
+ private:
+  const eventstore::EventLog& log_;
+  const size_t max_cases_;
+  std::mutex mu_;
+  std::map<domain::CaseId, std::shared_ptr<const CaseSnapshot>> cases_;
+  std::shared_ptr<const DirectorySnapshot> directory_;
+};
+
+}  // namespace kasane::api
