@@ -7,7 +7,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.h"
@@ -35,6 +37,9 @@ void AddDataFlags(CLI::App* cmd, DataFlags& flags);
 // own dir/master.key. kInvalidArgument for a malformed key.
 Result<std::unique_ptr<eventstore::EventLog>> OpenLog(const CliContext& ctx, const DataFlags& flags,
                                                       bool create);
+// The master key from --master-key-file (a file holding 64 hex digits), else the environment
+// variable KASANE_MASTER_KEY, else none (the store's own dir/master.key).
+Result<std::optional<std::array<uint8_t, 32>>> ResolveMasterKey(const std::string& file);
 // Prints `s` to stderr and sets exit code 2.
 void Fail(CliContext& ctx, const Status& s);
 

@@ -43,21 +43,6 @@ Result<std::array<uint8_t, 32>> ParseHexKey(std::string text, const std::string&
   return key;
 }
 
-// --master-key-file, else $KASANE_MASTER_KEY, else none (the store's own master.key).
-Result<std::optional<std::array<uint8_t, 32>>> ResolveMasterKey(const std::string& file) {
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return NotFound("cannot read the master key file " + file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    KASANE_ASSIGN_OR_RETURN(auto key, ParseHexKey(std::move(text), file));
-    return std::optional(key);
-  }
-  if (const char* env = std::getenv("KASANE_MASTER_KEY"); env != nullptr && *env != '\0') {
-    KASANE_ASSIGN_OR_RETURN(auto key, ParseHexKey(env, "KASANE_MASTER_KEY"));
-    return std::optional(key);
-  }
-  return std::optional<std::array<uint8_t, 32>>();
-}
 
 // The erasure event's id is a function of the subject, so that running `kasane erase` again
 // (after a crash between the erasure and the append, say) is an idempotent retry.
@@ -73,6 +58,21 @@ eventstore::EventId ErasureEventId(const std::string& subject) {
 }
 
 }  // namespace
+
+Result<std::optional<std::array<uint8_t, 32>>> ResolveMasterKey(const std::string& file) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return NotFound("cannot read the master key file " + file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    KASANE_ASSIGN_OR_RETURN(auto key, ParseHexKey(std::move(text), file));
+    return std::optional(key);
+  }
+  if (const char* env = std::getenv("KASANE_MASTER_KEY"); env != nullptr && *env != '\0') {
+    KASANE_ASSIGN_OR_RETURN(auto key, ParseHexKey(env, "KASANE_MASTER_KEY"));
+    return std::optional(key);
+  }
+  return std::optional<std::array<uint8_t, 32>>();
+}
 
 void Fail(CliContext& ctx, const Status& s) {
   std::cerr << "kasane: error: " << s.message() << " (" << StatusCodeName(s.code()) << ")\n";
