@@ -1,0 +1,92 @@
+// ApiServer: kasane's HTTP API (cpp-httplib), the one place where 守秘義務 meets the network.
+//
+// One data folder: the event log (`<data>/log`, eventstore/event_log.h), the projections'
+// views (`<data>/views`, projections/engine.h) followed in the background, and the bearer
+// tokens (api/tokens.h, kept in the log). Every route of api/routes.h is served by one router
+// driven by that table, so the OpenAPI document and the server cannot disagree.
+//
+// Each request, in order:
+//   1. a request id (32 hex digits, answered as X-Request-Id; the correlation id of every event
+//      the request writes);
+//   2. routing (unknown path 404, wrong method 405, as problem+json);
+//   3. authentication: `Authorization: Bearer <token>`; missing, unknown, revoked, or a
+//      deactivated staff member: 401 (only /v1/health and /v1/openapi.json are public);
+//   4. the body (commands): at most `max_body_bytes` (413), JSON nested at most
+//      `max_json_depth` levels (400), an object (422), parsed strictly (payload_json.h);
+//   5. the handler: commands through CommandService; every view through the scope policy
+//      (domain::Evaluate), with content the caller may not see left out and marked
+//      `"redacted": {"reason"}`, a case the caller has no relation to answered 404 (auditors
+//      excepted), and the access record committed before any personal content is sent
+//      (records.h; fail closed: 503 and no content).
+// docs/api.md describes the routes, their answers and the error types.
+//
+// Thread-safety: Start/Stop/Wait from one controlling thread; requests are served concurrently
+// by the server's thread pool.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/status.h"
+#include "domain/settings.h"
+#include "eventstore/event_log.h"
+#include "projections/engine.h"
+
+namespace kasane::api {
+
+class TokenStore;
+
+struct ServerOptions {
+  std::string data_dir = "./data";
+  std::string origin = "kasane.local/log";
+  std::optional<std::array<uint8_t, 32>> master_key;  // else <data>/master.key
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (see ApiServer::port)
+  // Worker threads. A keep-alive connection holds a worker while open, and so does a long-poll
+  // or Server-Sent Events reader: size it above the expected concurrent connections.
+  size_t threads = 96;
+  size_t max_body_bytes = 1 << 20;
+  int max_json_depth = 32;
+  std::chrono::milliseconds max_wait{30000};  // cap of feed `wait` and `min_position` waits
+  std::chrono::milliseconds sse_keepalive{15000};
+  const Clock* clock = nullptr;  // null: the system clock
+  Random* random = nullptr;      // null: the system CSPRNG
+  domain::MunicipalSettings settings = domain::DefaultSettings();
+};
+
+class ApiServer {
+ public:
+  // Opens the data folder (creating it when missing), catches the projections up to the log's
+  // head and starts following it. Does not listen yet.
+  static Result<std::unique_ptr<ApiServer>> Open(ServerOptions options);
+  ~ApiServer();  // Stop()
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds host:port and serves on a background thread; returns once listening.
+  // kUnavailable when the address cannot be bound.
+  Status Start();
+  // Stops accepting, lets requests in flight finish (long-polls and event streams end), stops
+  // the projections. Idempotent.
+  void Stop();
+  // Blocks until Stop() is called from another thread (kasane serve).
+  void Wait();
+  // The bound port (after Start).
+  int port() const;
+
+  eventstore::EventLog& log();
+  TokenStore& tokens();
+  projections::ProjectionEngine& engine();
+
+ private:
+  class Impl;
+  explicit ApiServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kasane::api
