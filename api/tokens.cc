@@ -81,7 +81,9 @@ Status ValidateLabel(std::string_view label) {
   return Status::Ok();
 }
 
-Status ValidatePrincipal(const domain::Principal& p) {
+}  // namespace
+
+Status ValidateTokenPrincipal(const domain::Principal& p) {
   if (domain::EnumName(p.role) == "?") return InvalidArgument("unknown role");
   KASANE_RETURN_IF_ERROR(domain::ValidateId("agency id", p.agency.value));
   if (p.role == domain::Role::kApp) {
@@ -107,6 +109,8 @@ Status ValidatePrincipal(const domain::Principal& p) {
   if (p.app_scope) return InvalidArgument("only an app token has an app scope");
   return Status::Ok();
 }
+
+namespace {
 
 // The principal from its JSON form; throws nlohmann::json::exception on wrong types.
 Result<domain::Principal> PrincipalFromJson(const json& j) {
@@ -218,7 +222,7 @@ Status TokenStore::Apply(const RecordedEvent& e) {
       }
       auto principal = PrincipalFromJson(j.at("principal"));
       if (!principal.ok()) return DataLoss(where + ": " + principal.status().message());
-      Status valid = ValidatePrincipal(*principal);
+      Status valid = ValidateTokenPrincipal(*principal);
       if (!valid.ok()) return DataLoss(where + ": " + valid.message());
       entry.info.principal = std::move(principal).value();
       entry.info.label = j.value("label", std::string());
@@ -249,7 +253,7 @@ Status TokenStore::Apply(const RecordedEvent& e) {
 
 Result<IssuedToken> TokenStore::Issue(const domain::Principal& principal, std::string label,
                                       UnixNanos now) {
-  KASANE_RETURN_IF_ERROR(ValidatePrincipal(principal));
+  KASANE_RETURN_IF_ERROR(ValidateTokenPrincipal(principal));
   KASANE_RETURN_IF_ERROR(ValidateLabel(label));
   std::lock_guard write(write_mu_);
 

@@ -84,6 +84,12 @@ struct IssuedToken {
   std::string token;
 };
 
+// OK when `principal` may hold a token: a well-formed agency id (domain::ValidateId); for an
+// app, no staff id and an AppScope naming at least one kind and only well-formed case ids; for
+// every other role, a well-formed staff id and no AppScope. kInvalidArgument saying what is wrong
+// otherwise.
+Status ValidateTokenPrincipal(const domain::Principal& principal);
+
 // {"staff", "agency", "role"} plus, for an app, "app_scope": {"cases", "kinds", "content"}: the
 // form stored in token.issued and printed by `kasane token`.
 nlohmann::json PrincipalJson(const domain::Principal& principal);
@@ -106,10 +112,9 @@ class TokenStore final {
   ~TokenStore();
 
   // Issues a token for `principal`, appending token.issued to the log before it returns.
-  // kInvalidArgument when the principal is not valid (agency id, and staff id for every role but
-  // app, well formed per domain::ValidateId; an app has no staff id and an AppScope naming at
-  // least one kind and only well-formed case ids; any other role has no AppScope) or the label
-  // is too long, not UTF-8 or holds control characters. Otherwise the log's append status.
+  // kInvalidArgument when ValidateTokenPrincipal refuses the principal, or the label is longer
+  // than kMaxTokenLabelBytes, not UTF-8 or holds control characters. Otherwise the log's append
+  // status (for kIoError, the outcome is unknown: list the tokens and revoke a stray one).
   Result<IssuedToken> Issue(const domain::Principal& principal, std::string label, UnixNanos now);
 
   // Revokes token `id`, appending token.revoked. Idempotent: revoking a revoked token succeeds,
