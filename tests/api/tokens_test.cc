@@ -351,6 +351,7 @@ TEST_F(TokenStoreTest, DataFolderNeverHoldsTheTokenText) {
 
 TEST_F(TokenStoreTest, ListNeverExposesSecretsOrHashes) {
   IssuedToken t = Issue(Caseworker());
+  clock_.Advance(1);  // List orders by issued_at, then id
   IssuedToken app = Issue(App());
   std::vector<TokenInfo> list = tokens_->List();
   ASSERT_EQ(list.size(), 2u);
