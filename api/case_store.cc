@@ -99,13 +99,13 @@ Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
     cached = directory_;
   }
   if (cached && cached->count >= head_count) return cached;
-  auto next = cached ? std::make_shared<DirectorySnapshot>(*cached)
-                     : std::make_shared<DirectorySnapshot>();
-  Status s = ReadFrom(log_, stream, next->count, head_count,
-                      [&](uint64_t, domain::DomainEvent&& e) {
-                        next->directory = domain::EvolveDirectory(std::move(next->directory), e);
-                        ++next->count;
-                      });
+  auto next =
+      cached ? std::make_shared<DirectorySnapshot>(*cached) : std::make_shared<DirectorySnapshot>();
+  Status s =
+      ReadFrom(log_, stream, next->count, head_count, [&](uint64_t, domain::DomainEvent&& e) {
+        next->directory = domain::EvolveDirectory(std::move(next->directory), e);
+        ++next->count;
+      });
   if (!s.ok()) return s;
   std::shared_ptr<const DirectorySnapshot> result = std::move(next);
   std::lock_guard lock(mu_);

@@ -25,8 +25,7 @@ Problem Validation(std::string detail) {
 }
 
 bool IsAdminType(std::string_view type) {
-  return type == "agency.registered" || type == "staff.registered" ||
-         type == "staff.deactivated";
+  return type == "agency.registered" || type == "staff.registered" || type == "staff.deactivated";
 }
 
 domain::EventId IdFromKey(const domain::Principal& principal, std::string_view key) {
@@ -199,8 +198,8 @@ std::optional<CommandOutcome> CommandService::Replay(const Prepared& p) {
   return Failed(conflict);
 }
 
-CommandOutcome CommandService::Decide(const domain::Principal& principal,
-                                      const CommandInput& input, const Prepared& p) {
+CommandOutcome CommandService::Decide(const domain::Principal& principal, const CommandInput& input,
+                                      const Prepared& p) {
   const std::string type(domain::TypeOf(p.command.payload));
   std::optional<uint64_t> expected_count;
   if (input.if_match) {
@@ -243,9 +242,9 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal,
     }
     if (decision->events.empty()) {
       if (decision->accepted()) return Failed(ProblemFromStatus(Internal("nothing decided")));
-      Status recorded = RecordRefusal(log_, random_, principal, type, p.case_id.value,
-                                      p.command.event_id, decision->rejection->rule, now,
-                                      input.request_id);
+      Status recorded =
+          RecordRefusal(log_, random_, principal, type, p.case_id.value, p.command.event_id,
+                        decision->rejection->rule, now, input.request_id);
       if (!recorded.ok()) return Failed(ProblemFromStatus(recorded));
       return Refused(*decision->rejection, p.stream, count);
     }

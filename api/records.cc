@@ -57,10 +57,10 @@ Result<std::optional<uint64_t>> RecordAccess(eventstore::EventLog& log, Random& 
   return std::optional<uint64_t>(r.first_position);
 }
 
-Status RecordRefusal(eventstore::EventLog& log, Random& random,
-                     const domain::Principal& principal, std::string_view event_type,
-                     std::string_view case_id, const domain::EventId& command_id,
-                     std::string_view rule, UnixNanos now, std::string_view request_id) {
+Status RecordRefusal(eventstore::EventLog& log, Random& random, const domain::Principal& principal,
+                     std::string_view event_type, std::string_view case_id,
+                     const domain::EventId& command_id, std::string_view rule, UnixNanos now,
+                     std::string_view request_id) {
   nlohmann::json payload = {
       {"type", event_type},
       {"caseId", case_id},
@@ -75,8 +75,8 @@ Status RecordRefusal(eventstore::EventLog& log, Random& random,
               std::string(domain::EnumName(principal.role))};
   ne.correlation_id = CorrelationOf(request_id);
   ne.payload = payload.dump();
-  auto r = log.Append(std::string(kRefusalStream), eventstore::ExpectedVersion::Any(),
-                      {std::move(ne)});
+  auto r =
+      log.Append(std::string(kRefusalStream), eventstore::ExpectedVersion::Any(), {std::move(ne)});
   return r.ok() ? Status::Ok() : r.status();
 }
 

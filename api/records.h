@@ -49,9 +49,9 @@ Result<std::optional<uint64_t>> RecordAccess(eventstore::EventLog& log, Random& 
                                              UnixNanos now, std::string_view request_id);
 
 // Appends a command.refused record. Failure: the log's append error.
-Status RecordRefusal(eventstore::EventLog& log, Random& random,
-                     const domain::Principal& principal, std::string_view event_type,
-                     std::string_view case_id, const domain::EventId& command_id,
-                     std::string_view rule, UnixNanos now, std::string_view request_id);
+Status RecordRefusal(eventstore::EventLog& log, Random& random, const domain::Principal& principal,
+                     std::string_view event_type, std::string_view case_id,
+                     const domain::EventId& command_id, std::string_view rule, UnixNanos now,
+                     std::string_view request_id);
 
 }  // namespace kasane::api

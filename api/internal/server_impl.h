@@ -1,0 +1,106 @@
+// The server's internals, shared by api/server.cc (routing, authentication, commands, proofs,
+// operations), api/views.cc (scoped views) and api/feed.cc (the change feed). Not a public
+// interface: see api/server.h.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/case_store.h"
+#include "api/command_service.h"
+#include "api/metrics.h"
+#include "api/problem.h"
+#include "api/routes.h"
+#include "api/server.h"
+#include "api/tokens.h"
+#include "domain/scope_policy.h"
+#include "projections/engine.h"
+
+namespace kasane::api {
+
+// One request as the handlers see it.
+struct RequestContext {
+  std::string request_id;
+  const RouteSpec* route = nullptr;
+  std::map<std::string, std::string> params;  // path parameters by name
+  domain::Principal principal;
+  UnixNanos now = 0;
+};
+
+class ApiServer::Impl {
+ public:
+  explicit Impl(ServerOptions options);
+  Status Open();
+  Status Start();
+  void Stop();
+  void Wait();
+
+  ServerOptions options;
+  const Clock* clock = nullptr;
+  Random* random = nullptr;
+  std::unique_ptr<Clock> own_clock;
+  std::unique_ptr<Random> own_random;
+  std::unique_ptr<eventstore::EventLog> log;
+  std::unique_ptr<projections::ProjectionEngine> engine;
+  std::unique_ptr<TokenStore> tokens;
+  std::unique_ptr<CaseStore> cases;
+  std::unique_ptr<CommandService> commands;
+  httplib::Server http;
+  std::thread listener;
+  int bound_port = 0;
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopped = false;
+
+  MetricsRegistry metrics;
+  CounterFamily requests_total;
+  HistogramFamily request_seconds;
+  HistogramFamily append_seconds;
+  CounterFamily appends_total;
+  CounterFamily refusals_total;
+  CounterFamily access_records_total;
+
+  // --- server.cc ---
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  void Dispatch(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
+  void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+  void SendProblem(httplib::Response& res, const RequestContext& ctx, const Problem& p);
+  void HandleCommand(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
+  void HandleProof(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
+  void HandleOps(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+  // --- views.cc ---
+  void HandleView(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
+  // Whether the principal has any relation to the case (auditors: always): at least one of its
+  // events is visible to them in some measure.
+  bool Related(const domain::Principal& principal, const CaseSnapshot& snap, UnixNanos now) const;
+  // Appends the access record for `shown` (fail closed: a failure means "do not send").
+  Status RecordShown(const RequestContext& ctx, const CaseSnapshot& snap,
+                     const std::vector<domain::DomainEvent>& shown);
+  // The JSON of one case event for this principal: nullopt when the policy gives nothing;
+  // metadata only with "redacted" {"reason"}; or the full payload (read and unsealed from the
+  // log, `shown` collects it).
+  Result<std::optional<nlohmann::json>> ScopedEvent(const RequestContext& ctx,
+                                                    const CaseSnapshot& snap, const CaseEvent& e,
+                                                    std::vector<domain::DomainEvent>& shown);
+
+  // --- feed.cc ---
+  void HandleFeed(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
+};
+
+// Query helpers (views.cc): an unsigned integer parameter, absent -> nullopt; malformed ->
+// InvalidArgument naming the parameter.
+Result<std::optional<uint64_t>> QueryU64(const httplib::Request& req, const std::string& name);
+
+}  // namespace kasane::api

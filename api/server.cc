@@ -1,0 +1,540 @@
+#include "api/server.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "api/internal/server_impl.h"
+#include "api/openapi.h"
+#include "api/records.h"
+#include "eventstore/audit_bundle.h"
+
+namespace kasane::api {
+namespace {
+
+using nlohmann::json;
+
+bool IsPublic(const RouteSpec& r) { return r.path == "/v1/health" || r.path == "/v1/openapi.json"; }
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// Matches `path` against a template; fills `params`.
+bool Match(std::string_view tmpl, std::string_view path,
+           std::map<std::string, std::string>& params) {
+  std::vector<std::string_view> t = Split(tmpl);
+  std::vector<std::string_view> p = Split(path);
+  if (t.size() != p.size()) return false;
+  if (!path.empty() && path.back() == '/' && path.size() > 1) return false;
+  std::map<std::string, std::string> found;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i].size() > 2 && t[i].front() == '{' && t[i].back() == '}') {
+      if (p[i].empty()) return false;
+      found[std::string(t[i].substr(1, t[i].size() - 2))] = std::string(p[i]);
+    } else if (t[i] != p[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+// The deepest nesting of arrays and objects in `text` (outside strings); stops counting past
+// `limit`.
+int JsonDepth(std::string_view text, int limit) {
+  int depth = 0, max = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max = std::max(max, ++depth);
+      if (max > limit) return max;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max;
+}
+
+std::string Base64(const uint8_t* data, size_t n) {
+  std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+json HashesJson(const std::vector<eventstore::Hash>& hashes) {
+  json a = json::array();
+  for (const auto& h : hashes) a.push_back(Base64(h.data(), h.size()));
+  return a;
+}
+
+}  // namespace
+
+ApiServer::Impl::Impl(ServerOptions o)
+    : options(std::move(o)),
+      requests_total(metrics.AddCounter("kasane_http_requests_total",
+                                        "HTTP requests by route template, method and status",
+                                        {"route", "method", "status"})),
+      request_seconds(metrics.AddHistogram("kasane_http_request_duration_seconds",
+                                           "HTTP request latency by route template", {"route"},
+                                           LatencyBuckets())),
+      append_seconds(metrics.AddHistogram(
+          "kasane_append_commit_seconds",
+          "Latency of the API's appends to the log (queue, group commit, fsync)", {"kind"},
+          LatencyBuckets())),
+      appends_total(
+          metrics.AddCounter("kasane_appends_total", "Events the API appended, by kind", {"kind"})),
+      refusals_total(metrics.AddCounter("kasane_command_refusals_total",
+                                        "Commands refused by a domain rule", {"rule"})),
+      access_records_total(metrics.AddCounter(
+          "kasane_access_records_total", "Access records (閲覧記録) committed before content")) {}
+
+Status ApiServer::Impl::Open() {
+  if (options.clock == nullptr) {
+    own_clock = std::make_unique<SystemClock>();
+    options.clock = own_clock.get();
+  }
+  if (options.random == nullptr) {
+    own_random = std::make_unique<SystemRandom>();
+    options.random = own_random.get();
+  }
+  clock = options.clock;
+  random = options.random;
+  eventstore::EventLogOptions lo;
+  lo.dir = options.data_dir;
+  lo.origin = options.origin;
+  lo.clock = clock;
+  lo.random = random;
+  lo.master_key = options.master_key;
+  KASANE_ASSIGN_OR_RETURN(log, eventstore::EventLog::Open(lo));
+  KASANE_ASSIGN_OR_RETURN(
+      engine, projections::ProjectionEngine::Open(*log, options.data_dir + "/views", {}));
+  KASANE_RETURN_IF_ERROR(engine->CatchUp());
+  engine->Start();
+  KASANE_ASSIGN_OR_RETURN(tokens, TokenStore::Open(*log));
+  cases = std::make_unique<CaseStore>(*log);
+  commands = std::make_unique<CommandService>(*log, *cases, *clock, *random, options.settings);
+
+  metrics.AddGaugeCallback("kasane_projection_lag_events",
+                           "Events of the log a projection has not applied yet", [this] {
+                             std::vector<std::pair<Labels, double>> out;
+                             for (const auto& s : engine->Statuses()) {
+                               out.push_back({{{"projection", s.name}}, double(s.lag)});
+                             }
+                             return out;
+                           });
+  metrics.AddGaugeCallback(
+      "kasane_log_size_events", "Events in the log (the Merkle tree size)", [this] {
+        return std::vector<std::pair<Labels, double>>{{{}, double(log->Size())}};
+      });
+
+  const size_t threads = options.threads;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_keep_alive_max_count(100000);
+  http.set_keep_alive_timeout(30);
+  http.set_read_timeout(10, 0);
+  http.set_write_timeout(10, 0);
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
+  http.Get(".*", handler);
+  http.Post(".*", handler);
+  http.Put(".*", handler);
+  http.Patch(".*", handler);
+  http.Delete(".*", handler);
+  http.Options(".*", handler);
+  http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&,
+                                                                     httplib::Response& res) {
+    if (!res.body.empty() || res.status < 400) return httplib::Server::HandlerResponse::Unhandled;
+    RequestContext ctx;
+    ctx.request_id = NewRequestId(*random);
+    Problem p = res.status == 413
+                    ? MakeProblem(413, "body-too-large", "The request body is too large",
+                                  "at most " + std::to_string(options.max_body_bytes) + " bytes")
+                    : MakeProblem(res.status, res.status == 404 ? "not-found" : "bad-request",
+                                  res.status == 404 ? "Not found" : "Bad request",
+                                  "the request could not be read");
+    SendProblem(res, ctx, p);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler(
+      [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        RequestContext ctx;
+        ctx.request_id = NewRequestId(*random);
+        spdlog::error("http: a handler threw; answered 500 (request {})", ctx.request_id);
+        SendProblem(res, ctx, MakeProblem(500, "internal", "Internal error", "unexpected failure"));
+      });
+  return Status::Ok();
+}
+
+Status ApiServer::Impl::Start() {
+  if (options.port == 0) {
+    bound_port = http.bind_to_any_port(options.host);
+    if (bound_port <= 0) return Unavailable("cannot bind " + options.host);
+  } else {
+    if (!http.bind_to_port(options.host, options.port)) {
+      return Unavailable("cannot bind " + options.host + ":" + std::to_string(options.port));
+    }
+    bound_port = options.port;
+  }
+  listener = std::thread([this] { http.listen_after_bind(); });
+  spdlog::info("http: listening on {}:{}", options.host, bound_port);
+  return Status::Ok();
+}
+
+void ApiServer::Impl::Stop() {
+  {
+    std::lock_guard lock(stop_mu);
+    if (stopped) return;
+    stopped = true;
+  }
+  stopping = true;
+  http.stop();
+  if (listener.joinable()) listener.join();
+  if (engine) engine->Stop();
+  stop_cv.notify_all();
+}
+
+void ApiServer::Impl::Wait() {
+  std::unique_lock lock(stop_mu);
+  stop_cv.wait(lock, [this] { return stopped; });
+}
+
+void ApiServer::Impl::SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                  "application/json");
+}
+
+void ApiServer::Impl::SendProblem(httplib::Response& res, const RequestContext& ctx,
+                                  const Problem& p) {
+  res.status = p.status;
+  res.set_content(
+      p.Body(ctx.request_id).dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+      std::string(kProblemContentType));
+}
+
+void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
+  const auto started = std::chrono::steady_clock::now();
+  RequestContext ctx;
+  ctx.request_id = NewRequestId(*random);
+  ctx.now = clock->Now();
+  res.set_header("X-Request-Id", ctx.request_id);
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  std::string allow;
+  for (const RouteSpec& r : Routes()) {
+    std::map<std::string, std::string> params;
+    if (!Match(r.path, req.path, params)) continue;
+    if (r.method == req.method) {
+      ctx.route = &r;
+      ctx.params = std::move(params);
+      break;
+    }
+    if (!allow.empty()) allow += ", ";
+    allow += r.method;
+  }
+  if (ctx.route == nullptr) {
+    if (!allow.empty()) {
+      res.set_header("Allow", allow);
+      SendProblem(res, ctx,
+                  MakeProblem(405, "method-not-allowed", "Method not allowed",
+                              req.method + " is not allowed here; allowed: " + allow));
+    } else {
+      SendProblem(res, ctx, MakeProblem(404, "not-found", "Not found", "no such route"));
+    }
+    requests_total.With({"unmatched", req.method, std::to_string(res.status)}).Increment();
+    return;
+  }
+  Dispatch(ctx, req, res);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  requests_total.With({ctx.route->path, req.method, std::to_string(res.status)}).Increment();
+  request_seconds.With({ctx.route->path}).Observe(seconds);
+}
+
+void ApiServer::Impl::Dispatch(RequestContext& ctx, const httplib::Request& req,
+                               httplib::Response& res) {
+  if (!IsPublic(*ctx.route)) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"kasane\"");
+    const std::string header = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+      SendProblem(res, ctx,
+                  MakeProblem(401, "unauthorized", "Authentication required",
+                              "send Authorization: Bearer <token>"));
+      return;
+    }
+    std::optional<TokenInfo> token = tokens->Authenticate(header.substr(kBearer.size()));
+    if (!token) {
+      SendProblem(res, ctx,
+                  MakeProblem(401, "unauthorized", "Authentication required",
+                              "the token is unknown or revoked"));
+      return;
+    }
+    ctx.principal = token->principal;
+    if (!ctx.principal.staff.value.empty()) {
+      auto dir = cases->Directory();
+      if (!dir.ok()) {
+        SendProblem(res, ctx, ProblemFromStatus(dir.status()));
+        return;
+      }
+      const domain::StaffInfo* staff = (*dir)->directory.FindStaff(ctx.principal.staff);
+      if (staff != nullptr && !staff->active) {
+        SendProblem(res, ctx,
+                    MakeProblem(401, "unauthorized", "Authentication required",
+                                "the token's staff member is deactivated"));
+        return;
+      }
+    }
+  }
+  switch (ctx.route->kind) {
+    case RouteKind::kCommand:
+    case RouteKind::kAdminCommand:
+      HandleCommand(ctx, req, res);
+      return;
+    case RouteKind::kView:
+      HandleView(ctx, req, res);
+      return;
+    case RouteKind::kProof:
+      HandleProof(ctx, req, res);
+      return;
+    case RouteKind::kFeed:
+      HandleFeed(ctx, req, res);
+      return;
+    case RouteKind::kOps:
+      HandleOps(ctx, req, res);
+      return;
+  }
+}
+
+void ApiServer::Impl::HandleCommand(RequestContext& ctx, const httplib::Request& req,
+                                    httplib::Response& res) {
+  const std::string content_type = req.get_header_value("Content-Type");
+  if (content_type.rfind("application/json", 0) != 0) {
+    SendProblem(res, ctx,
+                MakeProblem(415, "unsupported-media-type", "Unsupported media type",
+                            "send the command as application/json"));
+    return;
+  }
+  if (JsonDepth(req.body, options.max_json_depth) > options.max_json_depth) {
+    SendProblem(res, ctx,
+                MakeProblem(400, "malformed-json", "The body is not acceptable JSON",
+                            "JSON nested deeper than " + std::to_string(options.max_json_depth) +
+                                " levels"));
+    return;
+  }
+  CommandInput input;
+  input.body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (input.body.is_discarded()) {
+    SendProblem(res, ctx,
+                MakeProblem(400, "malformed-json", "The body is not acceptable JSON",
+                            "the body does not parse as JSON"));
+    return;
+  }
+  input.route = ctx.route;
+  input.path_params = ctx.params;
+  input.request_id = ctx.request_id;
+  if (req.has_header("Idempotency-Key"))
+    input.idempotency_key = req.get_header_value("Idempotency-Key");
+  if (req.has_header("If-Match")) input.if_match = req.get_header_value("If-Match");
+  const auto started = std::chrono::steady_clock::now();
+  CommandOutcome out = commands->Execute(ctx.principal, input);
+  append_seconds.With({"command"})
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!out.stream.empty()) res.set_header("ETag", "\"" + std::to_string(out.count) + "\"");
+  if (out.problem) {
+    if (out.problem->extra.contains("rule")) {
+      refusals_total.With({out.problem->extra["rule"].get<std::string>()}).Increment();
+    }
+    SendProblem(res, ctx, *out.problem);
+    return;
+  }
+  appends_total.With({"command"}).Increment();
+  // 消去: the event is recorded; now destroy the subject's data key (a retry finishes it).
+  if (ctx.route->event_type == "person.erased") {
+    const std::string subject = input.body.value("subject", std::string());
+    if (!subject.empty() && !log->IsErased(subject)) {
+      Status erased = log->EraseSubject(subject);
+      if (!erased.ok()) {
+        spdlog::error("api: erasure recorded but the key was not destroyed yet: {}",
+                      erased.ToString());
+        SendProblem(res, ctx,
+                    MakeProblem(503, "erasure-incomplete",
+                                "The erasure is recorded; destroying the key failed",
+                                "retry the same request to finish the erasure"));
+        return;
+      }
+    }
+  }
+  if (out.status == 201 && out.stream.rfind("case-", 0) == 0 &&
+      ctx.route->event_type == "case.opened") {
+    res.set_header("Location", "/v1/cases/" + out.stream.substr(5));
+  }
+  SendJson(res, out.status, out.body);
+}
+
+void ApiServer::Impl::HandleProof(RequestContext& ctx, const httplib::Request& req,
+                                  httplib::Response& res) {
+  const std::string_view path = ctx.route->path;
+  if (path == "/v1/log/checkpoint") {
+    auto note = log->Checkpoint();
+    if (!note.ok()) return SendProblem(res, ctx, ProblemFromStatus(note.status()));
+    res.status = 200;
+    res.set_content(*note, "text/plain; charset=utf-8");
+    return;
+  }
+  if (path == "/v1/log/verifier-key") {
+    res.status = 200;
+    res.set_content(log->VerifierKey() + "\n", "text/plain; charset=utf-8");
+    return;
+  }
+  if (path == "/v1/log/inclusion") {
+    auto position = QueryU64(req, "position");
+    auto size = QueryU64(req, "size");
+    if (!position.ok()) return SendProblem(res, ctx, ProblemFromStatus(position.status()));
+    if (!size.ok()) return SendProblem(res, ctx, ProblemFromStatus(size.status()));
+    if (!*position) {
+      return SendProblem(res, ctx, ProblemFromStatus(InvalidArgument("position is required")));
+    }
+    const uint64_t n = size->value_or(log->Size());
+    if (**position >= n || n > log->Size()) {
+      return SendProblem(res, ctx,
+                         ProblemFromStatus(InvalidArgument("need position < size <= " +
+                                                           std::to_string(log->Size()))));
+    }
+    auto proof = log->InclusionProof(**position, n);
+    auto root = log->RootAt(n);
+    auto event = log->ReadAt(**position);
+    if (!proof.ok()) return SendProblem(res, ctx, ProblemFromStatus(proof.status()));
+    if (!root.ok()) return SendProblem(res, ctx, ProblemFromStatus(root.status()));
+    if (!event.ok()) return SendProblem(res, ctx, ProblemFromStatus(event.status()));
+    const eventstore::Hash leaf = eventstore::HashLeaf(std::span<const uint8_t>(
+        reinterpret_cast<const uint8_t*>(event->canonical.data()), event->canonical.size()));
+    SendJson(res, 200,
+             {{"position", **position},
+              {"size", n},
+              {"leafHash", Base64(leaf.data(), leaf.size())},
+              {"rootHash", Base64(root->data(), root->size())},
+              {"proof", HashesJson(*proof)}});
+    return;
+  }
+  if (path == "/v1/log/consistency") {
+    auto from = QueryU64(req, "from");
+    auto to = QueryU64(req, "to");
+    if (!from.ok()) return SendProblem(res, ctx, ProblemFromStatus(from.status()));
+    if (!to.ok()) return SendProblem(res, ctx, ProblemFromStatus(to.status()));
+    if (!*from)
+      return SendProblem(res, ctx, ProblemFromStatus(InvalidArgument("from is required")));
+    const uint64_t n = to->value_or(log->Size());
+    if (**from == 0 || **from > n || n > log->Size()) {
+      return SendProblem(res, ctx,
+                         ProblemFromStatus(InvalidArgument("need 0 < from <= to <= " +
+                                                           std::to_string(log->Size()))));
+    }
+    auto proof = log->ConsistencyProof(**from, n);
+    auto r1 = log->RootAt(**from);
+    auto r2 = log->RootAt(n);
+    if (!proof.ok()) return SendProblem(res, ctx, ProblemFromStatus(proof.status()));
+    if (!r1.ok() || !r2.ok()) return SendProblem(res, ctx, ProblemFromStatus(Internal("root")));
+    SendJson(res, 200,
+             {{"from", **from},
+              {"to", n},
+              {"fromRootHash", Base64(r1->data(), r1->size())},
+              {"toRootHash", Base64(r2->data(), r2->size())},
+              {"proof", HashesJson(*proof)}});
+    return;
+  }
+  if (path == "/v1/cases/{caseId}/audit-bundle") {
+    const domain::CaseId id{ctx.params["caseId"]};
+    auto snap = cases->Load(id);
+    if (!snap.ok()) return SendProblem(res, ctx, ProblemFromStatus(snap.status()));
+    if (!(*snap)->state.opened || !Related(ctx.principal, **snap, ctx.now)) {
+      return SendProblem(res, ctx, MakeProblem(404, "not-found", "Not found", "case not found"));
+    }
+    auto bundle = eventstore::BuildAuditBundle(*log, CaseStream(id));
+    if (!bundle.ok()) return SendProblem(res, ctx, ProblemFromStatus(bundle.status()));
+    res.status = 200;
+    res.set_content(*bundle, "application/json");
+    return;
+  }
+  SendProblem(res, ctx, MakeProblem(404, "not-found", "Not found", "no such proof"));
+}
+
+void ApiServer::Impl::HandleOps(RequestContext& ctx, const httplib::Request&,
+                                httplib::Response& res) {
+  const std::string_view path = ctx.route->path;
+  if (path == "/v1/health") {
+    json projections = json::array();
+    bool healthy = true;
+    for (const auto& s : engine->Statuses()) {
+      healthy = healthy && !s.stopped;
+      projections.push_back(
+          {{"name", s.name}, {"checkpoint", s.checkpoint}, {"lag", s.lag}, {"stopped", s.stopped}});
+    }
+    SendJson(res, healthy ? 200 : 503,
+             {{"status", healthy ? "ok" : "degraded"},
+              {"logSize", log->Size()},
+              {"projections", projections}});
+    return;
+  }
+  if (path == "/v1/metrics") {
+    res.status = 200;
+    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+    return;
+  }
+  if (path == "/v1/openapi.json") {
+    SendJson(res, 200, OpenApiDocument());
+    return;
+  }
+  SendProblem(res, ctx, MakeProblem(404, "not-found", "Not found", "no such route"));
+}
+
+// --- ApiServer --------------------------------------------------------------------------------
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ApiServer::~ApiServer() {
+  if (impl_) impl_->Stop();
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Open(ServerOptions options) {
+  if (sodium_init() < 0) return Internal("libsodium failed to initialise");
+  auto impl = std::make_unique<Impl>(std::move(options));
+  KASANE_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+Status ApiServer::Start() { return impl_->Start(); }
+void ApiServer::Stop() { impl_->Stop(); }
+void ApiServer::Wait() { impl_->Wait(); }
+int ApiServer::port() const { return impl_->bound_port; }
+eventstore::EventLog& ApiServer::log() { return *impl_->log; }
+TokenStore& ApiServer::tokens() { return *impl_->tokens; }
+projections::ProjectionEngine& ApiServer::engine() { return *impl_->engine; }
+
+}  // namespace kasane::api
