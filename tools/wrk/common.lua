@@ -54,20 +54,33 @@ function M.open_case(case_id, event_id)
   return wrk.format("POST", "/v1/cases", M.headers(), body)
 end
 
--- Counts answers by status; `expected` is the measured request's success status.
-function M.counter(expected)
-  local opened = false
-  return function(status)
-    if not opened and status == 201 then
-      opened = true
-      return
+-- The request and response functions of a script: each connection first opens its case, then
+-- sends `measured(case_id, n)` (n = 1, 2, ...) and counts every answer but `expected`. wrk calls
+-- request() once on the first thread before connecting (to check the script), so the opening is
+-- repeated until its answer arrives (a repeat with the same eventId is an idempotent replay).
+function M.handlers(expected, measured)
+  local opened, opening, n = false, false, 0
+  local function request()
+    local case_id = M.case_id()
+    if not opened then
+      opening = true
+      return M.open_case(case_id, M.event_id(1, 0))
+    end
+    n = n + 1
+    return measured(case_id, n)
+  end
+  local function response(status)
+    if opening then
+      opening = false
+      opened = status == 201 or status == 200
+      if opened then return end
     end
     if status ~= expected then
-      local errors = (wrk.thread:get("errors") or 0) + 1
-      wrk.thread:set("errors", errors)
+      wrk.thread:set("errors", (wrk.thread:get("errors") or 0) + 1)
       if wrk.thread:get("first_error") == nil then wrk.thread:set("first_error", status) end
     end
   end
+  return request, response
 end
 
 function M.done(summary, latency, requests)
