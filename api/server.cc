@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <set>
 
 #include "api/internal/server_impl.h"
 #include "api/openapi.h"
@@ -268,7 +269,13 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
     } else {
       SendProblem(res, ctx, MakeProblem(404, "not-found", "Not found", "no such route"));
     }
-    requests_total.With({"unmatched", req.method, std::to_string(res.status)}).Increment();
+    // The method is the client's text: only known methods become label values.
+    static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE",
+                                                   "OPTIONS", "HEAD"};
+    requests_total
+        .With({"unmatched", kMethods.contains(req.method) ? req.method : "other",
+               std::to_string(res.status)})
+        .Increment();
     return;
   }
   Dispatch(ctx, req, res);

@@ -14,6 +14,7 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   AddBenchCommands(app, ctx);
   AddProjectionCommands(app, ctx);
   AddServerCommands(app, ctx);
+  AddHttpBenchCommand(app, ctx);
   AddTokenCommands(app, ctx);
   AddOpenApiCommand(app, ctx);
   try {

@@ -53,8 +53,10 @@ void AddBenchCommands(CLI::App& app, CliContext& ctx);
 // AddBenchCommands, whose `bench` it extends).
 void AddProjectionCommands(CLI::App& app, CliContext& ctx);
 
-// Registers `kasane serve` and `kasane bench http` (after AddBenchCommands) (server_commands.cc).
+// Registers `kasane serve` (server_commands.cc).
 void AddServerCommands(CLI::App& app, CliContext& ctx);
+// Registers `kasane bench http` (after AddBenchCommands) (http_bench_command.cc).
+void AddHttpBenchCommand(CLI::App& app, CliContext& ctx);
 // Registers `kasane token issue|revoke|list` (token_commands.cc).
 void AddTokenCommands(CLI::App& app, CliContext& ctx);
 // Registers `kasane openapi` (openapi_command.cc).
