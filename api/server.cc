@@ -114,7 +114,16 @@ ApiServer::Impl::Impl(ServerOptions o)
       refusals_total(metrics.AddCounter("kasane_command_refusals_total",
                                         "Commands refused by a domain rule", {"rule"})),
       access_records_total(metrics.AddCounter(
-          "kasane_access_records_total", "Access records (閲覧記録) committed before content")) {}
+          "kasane_access_records_total", "Access records (閲覧記録) committed before content")),
+      commit_seconds(metrics.AddHistogram("kasane_log_commit_seconds",
+                                          "Duration of the log's synced group-commit writes", {},
+                                          LatencyBuckets())),
+      commit_batch_events(metrics.AddHistogram("kasane_log_commit_batch_events",
+                                               "Events made durable per group commit", {},
+                                               ExponentialBuckets(1, 2, 14))),
+      commit_batch_requests(metrics.AddHistogram("kasane_log_commit_batch_requests",
+                                                 "Append calls answered per group commit", {},
+                                                 ExponentialBuckets(1, 2, 12))) {}
 
 Status ApiServer::Impl::Open() {
   if (options.clock == nullptr) {
@@ -133,6 +142,16 @@ Status ApiServer::Impl::Open() {
   lo.clock = clock;
   lo.random = random;
   lo.master_key = options.master_key;
+  {
+    Histogram& seconds = commit_seconds.With({});
+    Histogram& events = commit_batch_events.With({});
+    Histogram& requests = commit_batch_requests.With({});
+    lo.on_commit = [&seconds, &events, &requests](const eventstore::CommitStats& c) {
+      seconds.Observe(std::chrono::duration<double>(c.write_time).count());
+      events.Observe(static_cast<double>(c.events));
+      requests.Observe(static_cast<double>(c.requests));
+    };
+  }
   KASANE_ASSIGN_OR_RETURN(log, eventstore::EventLog::Open(lo));
   KASANE_ASSIGN_OR_RETURN(
       engine, projections::ProjectionEngine::Open(*log, options.data_dir + "/views", {}));

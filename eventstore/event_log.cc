@@ -895,7 +895,12 @@ class EventLog::Impl final : public NodeReader {
   Status Commit(Batch& b) {
     if (failed_.load()) return IoError(failure_);
     if (b.head.size == b.first_size) return Status::Ok();  // every request was refused or a retry
+    const auto write_started = std::chrono::steady_clock::now();
     rocksdb::Status s = db_->Write(SyncWrite(), &b.wb);
+    if (s.ok() && options_.on_commit) {
+      options_.on_commit(CommitStats{b.head.size - b.first_size, b.requests.size(),
+                                     std::chrono::steady_clock::now() - write_started});
+    }
     if (!s.ok()) {
       failed_.store(true);
       Status st = FromRocks(s, "committing appends");

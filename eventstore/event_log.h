@@ -39,6 +39,13 @@
 
 namespace kasane::eventstore {
 
+// What one group commit wrote (EventLogOptions::on_commit), for metrics.
+struct CommitStats {
+  uint64_t events = 0;    // events made durable by the commit
+  size_t requests = 0;    // Append calls answered by it (retries and refusals included)
+  std::chrono::nanoseconds write_time{0};  // the synced RocksDB write
+};
+
 struct EventLogOptions {
   // The data folder; the database lives in `dir/log`, the signing key in `dir/signing.key`.
   std::string dir;
@@ -56,6 +63,9 @@ struct EventLogOptions {
   // it elsewhere pass it here (the CLI reads --master-key-file or KASANE_MASTER_KEY). Opening
   // with a key other than the one the store was created with is kInvalidArgument.
   std::optional<std::array<uint8_t, 32>> master_key;
+  // Called on the committer thread after each successful group commit that wrote events. Must
+  // be cheap, thread-safe and must not call back into the log.
+  std::function<void(const CommitStats&)> on_commit;
 };
 
 enum class Direction { kForward, kBackward };

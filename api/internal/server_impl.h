@@ -70,6 +70,9 @@ class ApiServer::Impl {
   CounterFamily appends_total;
   CounterFamily refusals_total;
   CounterFamily access_records_total;
+  HistogramFamily commit_seconds;
+  HistogramFamily commit_batch_events;
+  HistogramFamily commit_batch_requests;
 
   // --- server.cc ---
   void Handle(const httplib::Request& req, httplib::Response& res);

@@ -429,6 +429,8 @@ TEST_F(ServerTest, MetricsCountRequests) {
   EXPECT_NE(m.body.find("route=\"/v1/health\""), std::string::npos);
   EXPECT_NE(m.body.find("kasane_projection_lag_events"), std::string::npos);
   EXPECT_NE(m.body.find("kasane_append_commit_seconds_bucket"), std::string::npos);
+  EXPECT_NE(m.body.find("kasane_log_commit_batch_events_count "), std::string::npos);
+  EXPECT_EQ(m.body.find("kasane_log_commit_batch_events_count 0\n"), std::string::npos);
 }
 
 }  // namespace
