@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/openapi.h"
+#include "domain/codec.h"
 #include "eventstore/audit_bundle.h"
 #include "eventstore/merkle.h"
 #include "tests/api/api_fixture.h"
@@ -104,6 +105,32 @@ TEST_F(StoryTest, TimelineFollowsTheScopePolicyForEveryStaffMember) {
     for (const auto& [id, level] : expected) {
       EXPECT_EQ(seen.contains(id), level != ScopeLevel::kNothing) << id;
     }
+    // Rule 7: the read of full content was recorded, naming exactly the events shown in full.
+    std::set<std::string> full;
+    for (const auto& [id, level] : expected) {
+      if (level == ScopeLevel::kFull) full.insert(id);
+    }
+    const domain::Principal p = a.w.PrincipalOf(staff);
+    auto records = a.server->log().ReadStream("access-" + p.agency.value, 0,
+                                              eventstore::Direction::kBackward, 1);
+    if (full.empty()) {
+      EXPECT_FALSE(records.ok() && !records->empty() &&
+                   (*records)[0].actor.staff == staff)
+          << "an access record without content shown";
+      continue;
+    }
+    ASSERT_TRUE(records.ok()) << records.status().ToString();
+    ASSERT_EQ(records->size(), 1u);
+    const eventstore::RecordedEvent& rec = (*records)[0];
+    EXPECT_EQ(rec.actor.staff, staff);
+    EXPECT_EQ(rec.correlation_id->ToString().size(), 36u);
+    auto decoded = domain::DecodePayload(rec.type, rec.payload);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    const auto& access = std::get<domain::AccessRecorded>(*decoded);
+    std::set<std::string> recorded;
+    for (const domain::EventId& id : access.events) recorded.insert(id.ToHex());
+    EXPECT_EQ(recorded, full);
+    EXPECT_EQ(access.case_id.value, "c-1");
   }
 }
 
