@@ -29,6 +29,7 @@
 //   http_append_error_sample, http_read_error_sample ("" when none),
 //   http_append_connections_opened, http_read_connections_opened (TCP connections the clients
 //   opened in measured and warm-up time; 32 per round means keep-alive held),
+//   setup_retries (case openings sent again after getting no answer; should be 0),
 //   errors_within_budget (each phase's error fraction <= max_error_fraction),
 //   connections, server_threads, seconds, warmup_seconds, rounds, nproc, temp_root.
 //
