@@ -302,6 +302,15 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   requests_total.With({ctx.route->path, req.method, std::to_string(res.status)}).Increment();
   request_seconds.With({ctx.route->path}).Observe(seconds);
+  // One structured line per request: ids, the route template, the status; never content.
+  if (res.status >= 500) {
+    spdlog::error("http request_id={} method={} route={} status={} seconds={:.6f}",
+                  ctx.request_id, req.method, ctx.route->path, res.status, seconds);
+  } else {
+    spdlog::debug("http request_id={} method={} route={} status={} staff={} seconds={:.6f}",
+                  ctx.request_id, req.method, ctx.route->path, res.status,
+                  ctx.principal.staff.value, seconds);
+  }
 }
 
 void ApiServer::Impl::Dispatch(RequestContext& ctx, const httplib::Request& req,
@@ -396,7 +405,11 @@ void ApiServer::Impl::HandleCommand(RequestContext& ctx, const httplib::Request&
   if (!out.stream.empty()) res.set_header("ETag", "\"" + std::to_string(out.count) + "\"");
   if (out.problem) {
     if (out.problem->extra.contains("rule")) {
-      refusals_total.With({out.problem->extra["rule"].get<std::string>()}).Increment();
+      const std::string rule = out.problem->extra["rule"].get<std::string>();
+      refusals_total.With({rule}).Increment();
+      spdlog::info("command refused request_id={} type={} rule={} staff={} agency={}",
+                   ctx.request_id, ctx.route->event_type, rule, ctx.principal.staff.value,
+                   ctx.principal.agency.value);
     }
     SendProblem(res, ctx, *out.problem);
     return;
