@@ -125,6 +125,15 @@ ApiServer::Impl::Impl(ServerOptions o)
                                                  "Append calls answered per group commit", {},
                                                  ExponentialBuckets(1, 2, 12))) {}
 
+ApiServer::Impl::~Impl() {
+  Stop();
+  commands.reset();
+  cases.reset();
+  tokens.reset();
+  engine.reset();
+  log.reset();
+}
+
 Status ApiServer::Impl::Open() {
   if (options.clock == nullptr) {
     own_clock = std::make_unique<SystemClock>();

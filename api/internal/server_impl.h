@@ -40,6 +40,8 @@ struct RequestContext {
 class ApiServer::Impl {
  public:
   explicit Impl(ServerOptions options);
+  // Stops, then releases in dependency order: the log last (its commit hook feeds `metrics`).
+  ~Impl();
   Status Open();
   Status Start();
   void Stop();

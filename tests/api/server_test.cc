@@ -63,8 +63,9 @@ TEST_F(StoryTest, TheStoryIsInTheLogInOrder) {
 }
 
 // Each staff member (every role, every relation) against the one scope policy: full content,
-// metadata with "redacted", or nothing; no relation at all -> 404.
-TEST_F(StoryTest, TimelineFollowsTheScopePolicyForEveryStaffMember) {
+// metadata with "redacted", or nothing; no relation at all -> 404; and every read of full
+// content leaves an access record naming exactly those events.
+void CheckEveryStaffMember(ApiWorld& a, uint64_t last) {
   for (const std::string& staff : StaffIds(a)) {
     SCOPED_TRACE(staff);
     std::map<std::string, ScopeLevel> expected;
@@ -114,8 +115,7 @@ TEST_F(StoryTest, TimelineFollowsTheScopePolicyForEveryStaffMember) {
     auto records = a.server->log().ReadStream("access-" + p.agency.value, 0,
                                               eventstore::Direction::kBackward, 1);
     if (full.empty()) {
-      EXPECT_FALSE(records.ok() && !records->empty() &&
-                   (*records)[0].actor.staff == staff)
+      EXPECT_FALSE(records.ok() && !records->empty() && (*records)[0].actor.staff == staff)
           << "an access record without content shown";
       continue;
     }
@@ -134,6 +134,27 @@ TEST_F(StoryTest, TimelineFollowsTheScopePolicyForEveryStaffMember) {
   }
 }
 
+TEST_F(StoryTest, TimelineFollowsTheScopePolicyForEveryStaffMember) {
+  CheckEveryStaffMember(a, last);
+}
+
+// The 支援会議 story: a late joiner gets nothing disclosed earlier, and the tax division's
+// disclosure without a consent naming tax is refused (rule tax_consent) through HTTP too.
+TEST(SupportMeetingStory, EveryStaffMemberThroughTheApi) {
+  ApiWorld a;
+  ASSERT_NE(a.server, nullptr);
+  BuildSupportMeetingTaxRefusal(a.w);
+  a.Bootstrap();
+  const uint64_t last = a.ReplayStory();
+  auto refused = a.server->log().ReadStream("case-c-1", 0, eventstore::Direction::kForward, 1000);
+  ASSERT_TRUE(refused.ok());
+  bool tax = false;
+  for (const auto& e : *refused)
+    tax = tax ||
+          (e.type == "disclosure.refused" && e.payload.find("tax_consent") != std::string::npos);
+  EXPECT_TRUE(tax) << "no refused tax disclosure in the log";
+  CheckEveryStaffMember(a, last);
+}
 TEST_F(StoryTest, ContentReadsAreRecordedBeforeTheyAreSent) {
   const uint64_t before = a.server->log().Size();
   Reply view = a.Get("st-cm", "/v1/cases/c-1?min_position=" + std::to_string(last));
@@ -313,6 +334,51 @@ TEST_F(StoryTest, LongPollWakesOnANewEventAndServerSentEventsResume) {
   std::vector<std::string> resumed = read_sse(first[0], 1);
   ASSERT_GE(resumed.size(), 1u);
   EXPECT_EQ(resumed[0], first[1]);
+}
+
+// An app (a read-only consumer) sees what its AppScope grants: content only when the scope
+// says so, every read of content recorded; it records nothing.
+TEST_F(StoryTest, AppsSeeTheirScopeAndRecordNothing) {
+  domain::AppScope scope;
+  scope.cases = {domain::CaseId("c-1")};
+  scope.kinds = domain::KindSet::Of({domain::InformationKind::kIdentity});
+  scope.content = true;
+  const std::string token = a.TokenFor(domain::Principal{
+      domain::StaffId(""), domain::AgencyId("ag-app"), domain::Role::kApp, scope});
+  Reply t = a.Call("GET", "/v1/cases/c-1/timeline", token);
+  ASSERT_EQ(t.status, 200) << t.body;
+  size_t shown = 0;
+  for (const json& e : t.Json()["entries"]) {
+    const domain::DomainEvent* ev = nullptr;
+    for (const auto& x : a.w.log) {
+      if (x.id.ToHex() == e["eventId"]) ev = &x;
+    }
+    ASSERT_NE(ev, nullptr);
+    const domain::ScopeDecision d =
+        domain::Evaluate(domain::Principal{domain::StaffId(""), domain::AgencyId("ag-app"),
+                                           domain::Role::kApp, scope},
+                         a.w.state, *ev, a.w.now);
+    EXPECT_NE(d.level, ScopeLevel::kNothing);
+    EXPECT_EQ(e.contains("redacted"), d.level != ScopeLevel::kFull) << e.dump();
+    shown += d.level == ScopeLevel::kFull;
+  }
+  EXPECT_GT(shown, 0u);
+  auto records =
+      a.server->log().ReadStream("access-ag-app", 0, eventstore::Direction::kForward, 10);
+  ASSERT_TRUE(records.ok()) << records.status().ToString();
+  EXPECT_EQ(records->size(), 1u);
+  // Another case is outside the scope: 404.
+  domain::AppScope other = scope;
+  other.cases = {domain::CaseId("c-2")};
+  const std::string token2 = a.TokenFor(
+      domain::Principal{domain::StaffId(""), domain::AgencyId("ag-app"), domain::Role::kApp, other},
+      "other");
+  ExpectProblem(a.Call("GET", "/v1/cases/c-1", token2), 404, "not-found");
+  // An app records nothing: 403 with rule role, and the attempt is recorded.
+  Reply w = a.Call("POST", "/v1/cases/c-1/outreach", token,
+                   json{{"subject", "p-son"}, {"activity", "home_visit"}, {"content", "x"}}.dump());
+  ExpectProblem(w, 403, "forbidden");
+  EXPECT_EQ(w.Json()["rule"], "role");
 }
 
 // --- commands: idempotency, If-Match, refusals --------------------------------------------------
