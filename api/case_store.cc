@@ -53,35 +53,43 @@ Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId
   } else if (head.status().code() != StatusCode::kNotFound) {
     return head.status();
   }
-  std::shared_ptr<const CaseSnapshot> cached;
-  {
-    std::lock_guard lock(mu_);
-    auto it = cases_.find(id);
-    if (it != cases_.end()) cached = it->second;
-  }
-  if (cached && cached->count() >= head_count) return cached;
-  if (!cached && head_count == 0) {
+  if (head_count == 0) {
     auto empty = std::make_shared<CaseSnapshot>();
     empty->state.case_id = id;
     return std::shared_ptr<const CaseSnapshot>(std::move(empty));
   }
-  auto next = cached ? std::make_shared<CaseSnapshot>(*cached) : std::make_shared<CaseSnapshot>();
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = cases_[id];
+    if (!slot) slot = std::make_shared<Entry>();
+    entry = slot;
+    if (cases_.size() > max_cases_) {
+      auto victim = cases_.begin();
+      if (victim->first == id) ++victim;
+      cases_.erase(victim);
+    }
+  }
+  std::lock_guard lock(entry->mu);
+  if (entry->snap && entry->snap->count() >= head_count) {
+    return std::shared_ptr<const CaseSnapshot>(entry->snap);
+  }
+  std::shared_ptr<CaseSnapshot> next;
+  if (!entry->snap) {
+    next = std::make_shared<CaseSnapshot>();
+  } else if (entry->snap.use_count() == 1) {
+    next = std::move(entry->snap);  // nobody else holds it: extend in place
+  } else {
+    next = std::make_shared<CaseSnapshot>(*entry->snap);  // a reader holds it: copy
+  }
   Status s = ReadFrom(log_, stream, next->count(), head_count,
                       [&](uint64_t position, domain::DomainEvent&& e) {
                         next->state = domain::Evolve(std::move(next->state), e);
                         next->events.push_back({position, std::move(e)});
                       });
-  if (!s.ok()) return s;
-  std::shared_ptr<const CaseSnapshot> result = std::move(next);
-  std::lock_guard lock(mu_);
-  auto& slot = cases_[id];
-  if (!slot || slot->count() < result->count()) slot = result;
-  if (cases_.size() > max_cases_) {
-    auto victim = cases_.begin();
-    if (victim->first == id) ++victim;
-    cases_.erase(victim);
-  }
-  return result;
+  if (!s.ok()) return s;  // the entry keeps no snapshot; the next Load reads the case again
+  entry->snap = next;
+  return std::shared_ptr<const CaseSnapshot>(std::move(next));
 }
 
 Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
@@ -95,7 +103,7 @@ Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
   }
   std::shared_ptr<const DirectorySnapshot> cached;
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(directory_mu_);
     cached = directory_;
   }
   if (cached && cached->count >= head_count) return cached;
@@ -108,7 +116,7 @@ Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
       });
   if (!s.ok()) return s;
   std::shared_ptr<const DirectorySnapshot> result = std::move(next);
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(directory_mu_);
   if (!directory_ || directory_->count < result->count) directory_ = result;
   return result;
 }

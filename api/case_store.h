@@ -7,8 +7,10 @@
 // shared: a reader keeps the one it loaded while a writer publishes a newer one.
 //
 // Load checks the stream's head (one RocksDB read) and folds only the events added since the
-// cached snapshot, so a snapshot is never stale once an append has returned. Up to `max_cases`
-// snapshots are cached; beyond that an arbitrary one is dropped and reloaded on next use.
+// cached snapshot, so a snapshot is never stale once an append has returned. A case is extended
+// under its own mutex: in place when nobody else holds its snapshot (the usual case for a
+// command), else on a copy (a reader keeps the snapshot it has). Up to `max_cases` cases are
+// cached; beyond that an arbitrary one is dropped and reloaded on next use.
 //
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
@@ -63,9 +65,14 @@ class CaseStore {
  private:
   const eventstore::EventLog& log_;
   const size_t max_cases_;
+  struct Entry {
+    std::mutex mu;
+    std::shared_ptr<CaseSnapshot> snap;  // GUARDED_BY(mu); handed out as const
+  };
   std::mutex mu_;
-  std::map<domain::CaseId, std::shared_ptr<const CaseSnapshot>> cases_;
-  std::shared_ptr<const DirectorySnapshot> directory_;
+  std::map<domain::CaseId, std::shared_ptr<Entry>> cases_;  // GUARDED_BY(mu_)
+  std::mutex directory_mu_;
+  std::shared_ptr<const DirectorySnapshot> directory_;  // GUARDED_BY(directory_mu_)
 };
 
 }  // namespace kasane::api

@@ -186,6 +186,9 @@ Status ApiServer::Impl::Open() {
   const size_t threads = options.threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(options.max_body_bytes);
+  // httplib writes headers and body in separate sends: without TCP_NODELAY the body waits
+  // for the client's delayed ACK (about 40 ms per request; BENCHMARKS.md, HTTP).
+  http.set_tcp_nodelay(true);
   http.set_keep_alive_max_count(100000);
   http.set_keep_alive_timeout(30);
   http.set_read_timeout(10, 0);
