@@ -41,6 +41,14 @@ const CaseEvent* CaseSnapshot::AtPosition(uint64_t position) const {
   return it != events.end() && it->position == position ? &*it : nullptr;
 }
 
+std::shared_ptr<const nlohmann::json> CaseSnapshot::View() const {
+  std::lock_guard lock(view_mu_);
+  if (!view_) {
+    view_ = std::make_shared<const nlohmann::json>(projections::BuildCaseView(state, extras));
+  }
+  return view_;
+}
+
 CaseStore::CaseStore(const eventstore::EventLog& log, size_t max_cases)
     : log_(log), max_cases_(max_cases) {}
 
@@ -85,9 +93,14 @@ Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId
   Status s = ReadFrom(log_, stream, next->count(), head_count,
                       [&](uint64_t position, domain::DomainEvent&& e) {
                         next->state = domain::Evolve(std::move(next->state), e);
+                        next->extras.Apply(e, position);
                         next->events.push_back({position, std::move(e)});
                       });
   if (!s.ok()) return s;  // the entry keeps no snapshot; the next Load reads the case again
+  {
+    std::lock_guard view_lock(next->view_mu_);
+    next->view_.reset();  // extended in place: the old view is stale
+  }
   entry->snap = next;
   return std::shared_ptr<const CaseSnapshot>(std::move(next));
 }

@@ -26,6 +26,7 @@
 #include "domain/directory.h"
 #include "domain/events.h"
 #include "eventstore/event_log.h"
+#include "projections/case_view.h"
 
 namespace kasane::api {
 
@@ -36,12 +37,24 @@ struct CaseEvent {
 };
 
 struct CaseSnapshot {
-  domain::CaseState state;        // opened=false when the case does not exist
-  std::vector<CaseEvent> events;  // in stream order; events[i] has version i
+  CaseSnapshot() = default;
+  CaseSnapshot(const CaseSnapshot& o) : state(o.state), events(o.events), extras(o.extras) {}
+
+  domain::CaseState state;             // opened=false when the case does not exist
+  std::vector<CaseEvent> events;       // in stream order; events[i] has version i
+  projections::CaseViewExtras extras;  // what the case view needs beyond the state
+  // The case view of this snapshot (projections::BuildCaseView, the function the case_view
+  // projection stores), built once on first use and shared by every reader of the snapshot.
+  std::shared_ptr<const nlohmann::json> View() const;
   // The stream's event count (= state.version), the ETag of the case's representations.
   uint64_t count() const { return events.size(); }
   // The event at `position`, or nullptr when it is not one of this case's.
   const CaseEvent* AtPosition(uint64_t position) const;
+
+ private:
+  friend class CaseStore;
+  mutable std::mutex view_mu_;
+  mutable std::shared_ptr<const nlohmann::json> view_;  // GUARDED_BY(view_mu_)
 };
 
 struct DirectorySnapshot {

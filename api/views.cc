@@ -145,20 +145,15 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
                                         : path == "/v1/cases/{caseId}/timeline"
                                             ? projections::kTimelineName
                                             : projections::kAccessRegisterName;
-    if (!wait_for(projection)) return;
+    const bool case_view = path == "/v1/cases/{caseId}";
+    if (!case_view && !wait_for(projection)) return;
     // The projection is read first, then the case: the snapshot is at least as new.
     json view;
     std::vector<json> entries;
-    {
+    if (!case_view) {
       auto reader = engine->Reader(projection);
       if (!reader.ok()) return fail(reader.status());
-      if (path == "/v1/cases/{caseId}") {
-        if (as_of.unbounded()) {
-          auto v = projections::ReadCaseView(*reader, id);
-          if (!v.ok()) return fail(v.status());
-          if (*v) view = std::move(**v);
-        }
-      } else if (path == "/v1/cases/{caseId}/timeline") {
+      if (path == "/v1/cases/{caseId}/timeline") {
         auto t = projections::ReadTimeline(*reader, {id, as_of, from_position, limit});
         if (!t.ok()) return fail(t.status());
         entries = std::move(*t);
@@ -182,10 +177,10 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
         view = std::move(**v);
       }
       if (view.is_null()) {
-        // Not projected yet (the case was opened a moment ago): build it from the snapshot.
-        projections::CaseViewExtras extras;
-        for (const CaseEvent& e : s.events) extras.Apply(e.event, e.position);
-        view = projections::BuildCaseView(s.state, extras);
+        // The current view: BuildCaseView (what the case_view projection stores) over the case
+        // store's state, built once per version of the case and shared by its readers. It is
+        // never behind the log (min_position needs no wait) and costs no read of the views.
+        view = *s.View();
       }
       std::map<uint64_t, std::string> withheld;
       Status resolved = projections::ResolveProfiles(

@@ -12,6 +12,7 @@
 #include "domain/codec.h"
 #include "eventstore/audit_bundle.h"
 #include "eventstore/merkle.h"
+#include "projections/case_view.h"
 #include "tests/api/api_fixture.h"
 #include "tests/domain/worked_examples.h"
 
@@ -181,6 +182,24 @@ TEST_F(StoryTest, ContentReadsAreRecordedBeforeTheyAreSent) {
   const uint64_t size = a.server->log().Size();
   ASSERT_EQ(a.Get("st-audit", "/v1/cases/c-1/timeline").status, 200);
   EXPECT_EQ(a.server->log().Size(), size);
+}
+
+// The API's current case view is the case_view projection's view, built by the same function.
+TEST_F(StoryTest, TheCaseViewIsTheProjectionsView) {
+  Reply r = a.Get("st-audit", "/v1/cases/c-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json api = r.Json();
+  for (json& m : api["household"]) m.erase("redacted");
+  ASSERT_TRUE(a.server->engine().WaitFor("case_view", last, std::chrono::seconds(10)));
+  auto reader = a.server->engine().Reader("case_view");
+  ASSERT_TRUE(reader.ok());
+  auto stored = projections::ReadCaseView(*reader, domain::CaseId("c-1"));
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  json expected = **stored;
+  ASSERT_TRUE(projections::ResolveProfiles(
+                  expected, a.server->log(), [](uint64_t) { return false; }, a.w.now)
+                  .ok());
+  EXPECT_EQ(api, expected);
 }
 
 TEST_F(StoryTest, AuditorsSeeUnrelatedCasesAsMetadataOnly) {
