@@ -31,6 +31,14 @@ Status ReadFrom(const eventstore::EventLog& log, const std::string& stream, uint
   return Status::Ok();
 }
 
+// The number of events in `stream` (0 when it does not exist).
+Result<uint64_t> EventCount(const eventstore::EventLog& log, const std::string& stream) {
+  auto head = log.GetStreamHead(stream);
+  if (head.ok()) return head->version + 1;
+  if (head.status().code() == StatusCode::kNotFound) return uint64_t{0};
+  return head.status();
+}
+
 }  // namespace
 
 std::string CaseStream(const domain::CaseId& id) { return "case-" + id.value; }
@@ -54,13 +62,7 @@ CaseStore::CaseStore(const eventstore::EventLog& log, size_t max_cases)
 
 Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId& id) {
   const std::string stream = CaseStream(id);
-  uint64_t head_count = 0;
-  auto head = log_.GetStreamHead(stream);
-  if (head.ok()) {
-    head_count = head->version + 1;
-  } else if (head.status().code() != StatusCode::kNotFound) {
-    return head.status();
-  }
+  KASANE_ASSIGN_OR_RETURN(const uint64_t head_count, EventCount(log_, stream));
   if (head_count == 0) {
     auto empty = std::make_shared<CaseSnapshot>();
     empty->state.case_id = id;
@@ -107,13 +109,7 @@ Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId
 
 Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
   const std::string stream(kAdminStream);
-  uint64_t head_count = 0;
-  auto head = log_.GetStreamHead(stream);
-  if (head.ok()) {
-    head_count = head->version + 1;
-  } else if (head.status().code() != StatusCode::kNotFound) {
-    return head.status();
-  }
+  KASANE_ASSIGN_OR_RETURN(const uint64_t head_count, EventCount(log_, stream));
   std::shared_ptr<const DirectorySnapshot> cached;
   {
     std::lock_guard lock(directory_mu_);

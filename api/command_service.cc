@@ -1,11 +1,10 @@
 #include "api/command_service.h"
 
-#include <openssl/sha.h>
-
 #include "api/payload_json.h"
 #include "api/records.h"
 #include "domain/decide.h"
 #include "domain/enum_names.h"
+#include "eventstore/merkle.h"
 #include "projections/event_codec.h"
 
 namespace kasane::api {
@@ -36,10 +35,10 @@ domain::EventId IdFromKey(const domain::Principal& principal, std::string_view k
   material += principal.agency.value;
   material.push_back('\0');
   material += key;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
+  const eventstore::Hash digest = eventstore::Sha256Of(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(material.data()), material.size()));
   domain::EventId id;
-  std::copy(digest, digest + id.bytes.size(), id.bytes.begin());
+  std::copy(digest.begin(), digest.begin() + id.bytes.size(), id.bytes.begin());
   if (id.IsZero()) id.bytes[15] = 1;
   return id;
 }

@@ -1,6 +1,5 @@
 #include "api/tokens.h"
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "domain/ids.h"
 #include "domain/kinds.h"
 #include "domain/vocabulary.h"
+#include "eventstore/merkle.h"
 
 namespace kasane::api {
 namespace {
@@ -26,33 +26,13 @@ constexpr size_t kSecretChars = 43;
 constexpr size_t kTokenChars = 4 + kIdChars + 1 + kSecretChars;  // "ksn_" id "_" secret
 constexpr size_t kReadBatch = 512;
 
-const EVP_MD* FetchedSha256() {
-  static EVP_MD* md = [] {
-    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
-    if (fetched == nullptr) throw std::runtime_error("OpenSSL has no SHA-256");  // a broken build
-    return fetched;
-  }();
-  return md;
-}
-
 std::array<uint8_t, 32> Sha256(std::string_view text) {
-  std::array<uint8_t, 32> out{};
-  unsigned int len = 0;
-  if (EVP_Digest(text.data(), text.size(), out.data(), &len, FetchedSha256(), nullptr) != 1 ||
-      len != out.size()) {
-    throw std::runtime_error("EVP SHA-256 failed");  // out of memory: a bug-level failure
-  }
-  return out;
+  return eventstore::Sha256Of(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 std::string Hex(const uint8_t* bytes, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 0x0f];
-  }
-  return out;
+  return eventstore::BytesToHex(std::span<const uint8_t>(bytes, n));
 }
 
 bool IsLowerHex(std::string_view s) {

@@ -156,6 +156,12 @@ std::string Hex8(std::span<const uint8_t> b) {
 
 }  // namespace
 
+Hash Sha256Of(std::span<const uint8_t> data) {
+  Sha256 sha;
+  sha.Update(data);
+  return sha.Final();
+}
+
 Hash HashLeaf(std::span<const uint8_t> data) {
   Sha256 sha;
   sha.Update(std::span<const uint8_t>(&kLeafPrefix, 1));

@@ -38,6 +38,8 @@ inline constexpr size_t kHashSize = 32;
 
 // SHA-256(0x00 || data).
 Hash HashLeaf(std::span<const uint8_t> data);
+// Plain SHA-256 of `data` (no domain prefix), for uses outside the tree (token hashes, ids).
+Hash Sha256Of(std::span<const uint8_t> data);
 // SHA-256(0x01 || left || right).
 Hash HashChildren(const Hash& left, const Hash& right);
 // SHA-256(0x01 || left || right) for children of any length (test vectors use short ones).

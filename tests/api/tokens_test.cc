@@ -65,25 +65,6 @@ std::string HexSha256(std::string_view text) {
   return out;
 }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-// The files under `dir` (recursively) whose bytes contain `needle`.
-std::vector<std::string> FilesContaining(const std::string& dir, std::string_view needle) {
-  std::vector<std::string> hits;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    if (ReadFile(entry.path()).find(needle) != std::string::npos) {
-      hits.push_back(entry.path().string());
-    }
-  }
-  return hits;
-}
-
 class TokenStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
@@ -339,13 +320,18 @@ TEST_F(TokenStoreTest, DataFolderNeverHoldsTheTokenText) {
   log_.reset();
 
   // The scan sees the stored events: the hash is there, so finding nothing else means something.
-  EXPECT_FALSE(FilesContaining(dir_.path(), hash).empty()) << "the scan must see the data";
-  EXPECT_FALSE(FilesContaining(dir_.path(), t.info.id).empty());
+  EXPECT_FALSE(eventstore::testing::FilesContaining(dir_.path(), hash).empty())
+      << "the scan must see the data";
+  EXPECT_FALSE(eventstore::testing::FilesContaining(dir_.path(), t.info.id).empty());
   for (const IssuedToken* x : {&t, &app}) {
-    EXPECT_EQ(FilesContaining(dir_.path(), x->token), std::vector<std::string>()) << x->token;
+    EXPECT_EQ(eventstore::testing::FilesContaining(dir_.path(), x->token),
+              std::vector<std::string>())
+        << x->token;
     // Nor the secret part alone, nor its first half.
-    EXPECT_EQ(FilesContaining(dir_.path(), x->token.substr(17)), std::vector<std::string>());
-    EXPECT_EQ(FilesContaining(dir_.path(), x->token.substr(17, 20)), std::vector<std::string>());
+    EXPECT_EQ(eventstore::testing::FilesContaining(dir_.path(), x->token.substr(17)),
+              std::vector<std::string>());
+    EXPECT_EQ(eventstore::testing::FilesContaining(dir_.path(), x->token.substr(17, 20)),
+              std::vector<std::string>());
   }
 }
 

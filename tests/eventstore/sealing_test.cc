@@ -25,25 +25,6 @@ using testing::TempDir;
 
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-// The files under `dir` (recursively) whose bytes contain `needle`.
-std::vector<std::string> FilesContaining(const std::string& dir, std::string_view needle) {
-  std::vector<std::string> hits;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    if (ReadFile(entry.path()).find(needle) != std::string::npos) {
-      hits.push_back(entry.path().string());
-    }
-  }
-  return hits;
-}
-
 std::string Hex(std::string_view bytes) {
   std::string out(bytes.size() * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const uint8_t*>(bytes.data()),
@@ -216,14 +197,14 @@ TEST_F(SealingTest, AnErasureInterruptedBeforeItsPurgeIsFinishedAtTheNextOpen) {
     ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.cf("subject_keys"), "person-a").ok());
     std::ofstream(fs::path(dir_.path()) / "erasure.ledger", std::ios::app) << "person-a\n";
   }
-  ASSERT_FALSE(FilesContaining(dir_.path(), wrapped).empty());
+  ASSERT_FALSE(testing::FilesContaining(dir_.path(), wrapped).empty());
   {
     auto log = Open();
     EXPECT_TRUE(log->IsErased("person-a"));
     EXPECT_FALSE(log->Unseal(IdFrom(1), part)->has_value());
-    EXPECT_EQ(FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
+    EXPECT_EQ(testing::FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
   }
-  EXPECT_EQ(FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), wrapped), std::vector<std::string>());
 }
 
 TEST_F(SealingTest, ALedgerHandedToRestoreCountsItsLastLineWithoutANewline) {
@@ -299,17 +280,18 @@ TEST_F(SealingTest, NoFileInTheDataFolderHoldsSealedPlaintext) {
       ASSERT_TRUE(log->Append("case-" + std::to_string(i % 5), ExpectedVersion::Any(), {e}).ok());
     }
     // While open (WAL, memtable not yet flushed) ...
-    EXPECT_FALSE(FilesContaining(dir_.path(), control).empty()) << "the scan must see the data";
-    EXPECT_EQ(FilesContaining(dir_.path(), marker), std::vector<std::string>());
+    EXPECT_FALSE(testing::FilesContaining(dir_.path(), control).empty())
+        << "the scan must see the data";
+    EXPECT_EQ(testing::FilesContaining(dir_.path(), marker), std::vector<std::string>());
   }
   // ... and after close, and after a reopen that replays and flushes.
-  EXPECT_FALSE(FilesContaining(dir_.path(), control).empty());
-  EXPECT_EQ(FilesContaining(dir_.path(), marker), std::vector<std::string>());
+  EXPECT_FALSE(testing::FilesContaining(dir_.path(), control).empty());
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), marker), std::vector<std::string>());
   {
     auto log = Open();
     ASSERT_TRUE(log->Verify(nullptr)->ok());
   }
-  EXPECT_EQ(FilesContaining(dir_.path(), marker), std::vector<std::string>());
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), marker), std::vector<std::string>());
 }
 
 TEST_F(SealingTest, AfterErasureTheKeyIsInNoFileAndTheContentIsGone) {
@@ -333,19 +315,21 @@ TEST_F(SealingTest, AfterErasureTheKeyIsInNoFileAndTheContentIsGone) {
   std::string wrapped_a = **stored_a, wrapped_b = **stored_b;
   std::string key_a = UnwrappedKey(wrapped_a, "person-a");
   // The scan can find the wrapped key (the WAL holds it) before the erasure: it is not vacuous.
-  ASSERT_FALSE(FilesContaining(dir_.path(), wrapped_a).empty());
-  EXPECT_EQ(FilesContaining(dir_.path(), key_a), std::vector<std::string>());  // never unwrapped
-  EXPECT_EQ(FilesContaining(dir_.path(), Hex(key_a)), std::vector<std::string>());
+  ASSERT_FALSE(testing::FilesContaining(dir_.path(), wrapped_a).empty());
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), key_a),
+            std::vector<std::string>());  // never unwrapped
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), Hex(key_a)), std::vector<std::string>());
 
   ASSERT_TRUE(log->EraseSubject("person-a").ok());
   EXPECT_TRUE(log->IsErased("person-a"));
   EXPECT_FALSE(log->IsErased("person-b"));
   // No SST, WAL, MANIFEST or other file of the open store holds the key any more.
-  EXPECT_EQ(FilesContaining(dir_.path(), wrapped_a), std::vector<std::string>());
-  EXPECT_EQ(FilesContaining(dir_.path(), wrapped_a.substr(25)), std::vector<std::string>());
-  EXPECT_EQ(FilesContaining(dir_.path(), key_a), std::vector<std::string>());
-  EXPECT_FALSE(FilesContaining(dir_.path(), wrapped_b).empty());  // others keep theirs
-  EXPECT_EQ(ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-a\n");
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), wrapped_a), std::vector<std::string>());
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), wrapped_a.substr(25)),
+            std::vector<std::string>());
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), key_a), std::vector<std::string>());
+  EXPECT_FALSE(testing::FilesContaining(dir_.path(), wrapped_b).empty());  // others keep theirs
+  EXPECT_EQ(testing::ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-a\n");
 
   for (size_t i = 0; i < parts_a.size(); ++i) {
     auto gone = log->Unseal(IdFrom(i), parts_a[i]);
@@ -359,7 +343,7 @@ TEST_F(SealingTest, AfterErasureTheKeyIsInNoFileAndTheContentIsGone) {
             StatusCode::kFailedPrecondition);
   EXPECT_TRUE(log->Seal(IdFrom(99), "person-b", "person.name", "x").ok());
   EXPECT_TRUE(log->EraseSubject("person-a").ok());  // idempotent
-  EXPECT_EQ(ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-a\n");
+  EXPECT_EQ(testing::ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-a\n");
 
   // The log, its tree, earlier checkpoints and audit bundles still verify.
   ASSERT_TRUE(log->Append("case-1", ExpectedVersion::Any(), {MakeEvent(100)}).ok());
@@ -375,7 +359,7 @@ TEST_F(SealingTest, AfterErasureTheKeyIsInNoFileAndTheContentIsGone) {
 
   // After a reopen the erasure still holds, and still no file holds the key.
   log.reset();
-  EXPECT_EQ(FilesContaining(dir_.path(), wrapped_a), std::vector<std::string>());
+  EXPECT_EQ(testing::FilesContaining(dir_.path(), wrapped_a), std::vector<std::string>());
   log = Open();
   EXPECT_TRUE(log->IsErased("person-a"));
   EXPECT_FALSE(log->Unseal(IdFrom(0), parts_a[0])->has_value());
@@ -393,7 +377,7 @@ TEST_F(SealingTest, MasterKeyFileIsCreatedPrivateAndRequiredAfterwards) {
   struct stat st {};
   ASSERT_EQ(::stat(key_file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  std::string text = ReadFile(key_file);
+  std::string text = testing::ReadFile(key_file);
   ASSERT_EQ(text.size(), 65u);
   EXPECT_EQ(text.back(), '\n');
   EXPECT_EQ(text.find_first_not_of("0123456789abcdef"), 64u);
@@ -426,9 +410,9 @@ TEST_F(SealingTest, ATornLastLedgerLineIsCutAndNotErased) {
   auto log = Open();
   EXPECT_TRUE(log->IsErased("person-1"));
   EXPECT_FALSE(log->IsErased("person-12"));
-  EXPECT_EQ(ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-1\n");
+  EXPECT_EQ(testing::ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-1\n");
   ASSERT_TRUE(log->EraseSubject("person-12").ok());
-  EXPECT_EQ(ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-1\nperson-12\n");
+  EXPECT_EQ(testing::ReadFile(fs::path(dir_.path()) / "erasure.ledger"), "person-1\nperson-12\n");
 }
 
 TEST_F(SealingTest, RestoringABackupTakenBeforeAnErasureKeepsTheContentErased) {
@@ -447,7 +431,8 @@ TEST_F(SealingTest, RestoringABackupTakenBeforeAnErasureKeepsTheContentErased) {
     AppendSealed(*log, 3, {"person-b"}, "after the backup");
   }
   EXPECT_TRUE(fs::exists(fs::path(backup) / "signing.key"));
-  EXPECT_FALSE(FilesContaining(backup, wrapped_a).empty());  // the old backup still holds it
+  EXPECT_FALSE(
+      testing::FilesContaining(backup, wrapped_a).empty());  // the old backup still holds it
 
   std::string live_ledger = (fs::path(live) / "erasure.ledger").string();
   ASSERT_TRUE(EventLog::RestoreBackup(backup, restored, {live_ledger}).ok());
@@ -463,9 +448,9 @@ TEST_F(SealingTest, RestoringABackupTakenBeforeAnErasureKeepsTheContentErased) {
     auto report = log->Verify(nullptr);
     ASSERT_TRUE(report.ok());
     EXPECT_TRUE(report->ok());
-    EXPECT_EQ(FilesContaining(restored, wrapped_a), std::vector<std::string>());
+    EXPECT_EQ(testing::FilesContaining(restored, wrapped_a), std::vector<std::string>());
   }
-  EXPECT_EQ(FilesContaining(restored, wrapped_a), std::vector<std::string>());
+  EXPECT_EQ(testing::FilesContaining(restored, wrapped_a), std::vector<std::string>());
 
   // Without the later ledger the backup alone cannot know of the erasure: that is why restore
   // takes the operator's ledger (docs/erasure.md).
@@ -511,7 +496,7 @@ TEST_F(SealingTest, ABackupTakenAfterAnErasureCarriesTheLedger) {
     ASSERT_TRUE(log->EraseSubject("person-a").ok());
     ASSERT_TRUE(log->Backup(backup).ok());
   }
-  EXPECT_EQ(ReadFile(fs::path(backup) / "erasure.ledger"), "person-a\n");
+  EXPECT_EQ(testing::ReadFile(fs::path(backup) / "erasure.ledger"), "person-a\n");
   EXPECT_TRUE(fs::exists(fs::path(backup) / "master.key") == false);  // given in options here
   ASSERT_TRUE(EventLog::RestoreBackup(backup, restored, {}).ok());
   auto log = Open(restored);

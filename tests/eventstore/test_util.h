@@ -4,7 +4,11 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "eventstore/event.h"
 
@@ -50,6 +54,27 @@ inline NewEvent MakeEvent(uint64_t n, std::string payload = "",
   e.actor = Actor{"staff-1", "agency-1", "caseworker"};
   e.payload = payload.empty() ? "payload-" + std::to_string(n) : std::move(payload);
   return e;
+}
+
+// The whole content of the file at `p`.
+inline std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// The files under `dir` (recursively) whose bytes contain `needle`: the raw scan that proves a
+// secret or a plaintext never reached the disk.
+inline std::vector<std::string> FilesContaining(const std::string& dir, std::string_view needle) {
+  std::vector<std::string> hits;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    if (ReadFile(entry.path()).find(needle) != std::string::npos) {
+      hits.push_back(entry.path().string());
+    }
+  }
+  return hits;
 }
 
 }  // namespace kasane::eventstore::testing
