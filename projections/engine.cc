@@ -438,7 +438,13 @@ void ProjectionEngine::FollowLoop() {
       continue;
     }
     if (low == UINT64_MAX) low = to;  // every projection stopped: just wait for shutdown
-    if (low >= to) log_->WaitForSizeAbove(to, std::chrono::milliseconds(100));
+    if (low >= to) {
+      const uint64_t now = log_->WaitForSizeAbove(to, std::chrono::milliseconds(100));
+      // Let a burst of commits gather (EngineOptions::follow_linger) before applying it.
+      if (now > to && options_.follow_linger.count() > 0 && !stop_) {
+        std::this_thread::sleep_for(options_.follow_linger);
+      }
+    }
   }
 }
 

@@ -66,6 +66,11 @@ struct EngineOptions {
   // Most events applied per committed chunk (read from the log in batches of 512). Larger
   // chunks write each case's view less often while catching up; a live commit is one chunk.
   size_t chunk_events = 65536;
+  // While following the log: how long to let new events gather after a wake-up before applying
+  // them, so that a steady stream of small group commits becomes fewer, larger view commits
+  // (each view commit is a RocksDB write of every projection's changes). Adds at most this much
+  // to the views' lag; 0 applies every commit at once.
+  std::chrono::milliseconds follow_linger{5};
   // Case states kept in memory between chunks (others are folded again from the log on use).
   size_t case_cache = 4096;
   // The projections to run, by name; empty means all (ProjectionNames()).
