@@ -1,6 +1,7 @@
 #include "api/case_store.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "projections/event_codec.h"
 
@@ -42,6 +43,60 @@ Result<uint64_t> EventCount(const eventstore::EventLog& log, const std::string& 
 }  // namespace
 
 std::string CaseStream(const domain::CaseId& id) { return "case-" + id.value; }
+
+bool RelatedTo(const domain::Principal& principal, const CaseSnapshot& snap, UnixNanos now) {
+  if (!snap.state.opened) return false;
+  if (principal.role == domain::Role::kAuditor) return true;
+  for (const CaseEvent& e : snap.events) {
+    if (domain::Evaluate(principal, snap.state, e.event, now).level !=
+        domain::ScopeLevel::kNothing) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool MayRecordInto(const domain::Principal& principal, const CaseSnapshot& snap, UnixNanos now) {
+  const domain::CaseState& s = snap.state;
+  const domain::AgencyId& a = principal.agency;
+  if (s.intake_agency == a || s.lead_agency == a) return true;
+  for (const auto& [id, c] : s.consents) {
+    if (c.NamesAgency(a)) return true;
+  }
+  for (const auto& [id, r] : s.referrals) {
+    if (r.from_agency == a || r.to_agency == a) return true;
+  }
+  for (const auto& [id, m] : s.meetings) {
+    for (const domain::MemberState& member : m.members) {
+      if (member.member.agency == a) return true;
+    }
+  }
+  if (s.plan) {
+    const domain::PlanState& p = *s.plan;
+    if (p.HasRole(a) || p.accompanying_agency == a) return true;
+    for (const domain::AgencyId& d : p.draft_role_agencies) {
+      if (d == a) return true;
+    }
+  }
+  for (const domain::DisclosureState& d : s.disclosures) {
+    for (const domain::Recipient& r : d.recipients) {
+      if (r.agency == a) return true;
+    }
+  }
+  return RelatedTo(principal, snap, now);
+}
+
+bool SeesCaseStructure(const domain::Principal& principal, const CaseSnapshot& snap,
+                       UnixNanos now) {
+  if (!snap.state.opened || snap.events.empty()) return false;
+  if (principal.role == domain::Role::kAuditor || principal.role == domain::Role::kSecretariat) {
+    return true;
+  }
+  const domain::ScopeLevel level =
+      domain::Evaluate(principal, snap.state, snap.events.front().event, now).level;
+  return principal.role == domain::Role::kApp ? level != domain::ScopeLevel::kNothing
+                                              : level == domain::ScopeLevel::kFull;
+}
 
 const CaseEvent* CaseSnapshot::AtPosition(uint64_t position) const {
   auto it = std::lower_bound(events.begin(), events.end(), position,
@@ -88,7 +143,11 @@ Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId
   if (!entry->snap) {
     next = std::make_shared<CaseSnapshot>();
   } else if (entry->snap.use_count() == 1) {
-    next = std::move(entry->snap);  // nobody else holds it: extend in place
+    // Nobody else holds it: extend in place. Copies of entry->snap are only ever made under
+    // entry->mu, so no new holder can appear; the fence orders the last holder's release (a
+    // relaxed decrement seen through use_count) before the writes below.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    next = std::move(entry->snap);
   } else {
     next = std::make_shared<CaseSnapshot>(*entry->snap);  // a reader holds it: copy
   }

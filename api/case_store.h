@@ -25,6 +25,7 @@
 #include "domain/case_state.h"
 #include "domain/directory.h"
 #include "domain/events.h"
+#include "domain/scope_policy.h"
 #include "eventstore/event_log.h"
 #include "projections/case_view.h"
 
@@ -64,6 +65,25 @@ struct DirectorySnapshot {
 
 inline constexpr std::string_view kAdminStream = "admin";
 std::string CaseStream(const domain::CaseId& id);
+
+// Whether `principal` has any relation to the case (auditors: always): at least one of its
+// events is visible to them in some measure (domain::Evaluate). A case the caller has no
+// relation to is answered as if it did not exist (404), for reads and commands alike.
+bool RelatedTo(const domain::Principal& principal, const CaseSnapshot& snap, UnixNanos now);
+
+// Whether `principal` may record into the case: related to it (RelatedTo), or its agency is
+// named by the case: intake or lead agency, a consent's recipient, a referral's sender or
+// receiver, a meeting member's agency, a plan role (draft or approved) or the 伴走支援 agency, a
+// disclosure's recipient. Anyone else is answered 404 for a command on an existing case, as for
+// a missing one, so commands do not reveal which cases exist. (Who may record what is decide's.)
+bool MayRecordInto(const domain::Principal& principal, const CaseSnapshot& snap, UnixNanos now);
+
+// Whether `principal` may see the case's structure: the case view's consents, referrals,
+// meetings, plan and household relations, and the audit bundle, which are built from many of
+// its events. Auditors and the secretariat (metadata), staff to whom the policy grants the case's
+// opening event in full (its intake, lead and plan agencies under consent), and apps whose scope
+// covers the opening event. Everyone else related to the case sees its id and version only.
+bool SeesCaseStructure(const domain::Principal& principal, const CaseSnapshot& snap, UnixNanos now);
 
 class CaseStore {
  public:

@@ -220,6 +220,12 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
       auto snap = cases_.Load(p.case_id);
       if (!snap.ok()) return Failed(ProblemFromStatus(snap.status()));
       count = (*snap)->count();
+      // A case the principal has no relation to does not exist for them: 404 before any rule,
+      // version or content is looked at (and nothing is recorded, as for a missing case).
+      if ((*snap)->state.opened && !std::holds_alternative<domain::CaseOpened>(p.command.payload) &&
+          !MayRecordInto(principal, **snap, now)) {
+        return Failed(MakeProblem(404, "not-found", "Not found", "case not found"));
+      }
       decision = domain::Decide((*snap)->state, p.command, context);
     }
     if (expected_count && *expected_count != count) {
@@ -272,7 +278,7 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
       return Refused(*decision->rejection, p.stream, appended->last_version + 1);
     }
     CommandOutcome o;
-    o.status = 201;
+    o.status = appended->replayed ? 200 : 201;
     o.body = {{"eventId", p.command.event_id.ToHex()},
               {"position", appended->first_position},
               {"stream", p.stream},

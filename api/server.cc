@@ -205,6 +205,9 @@ Status ApiServer::Impl::Open() {
     if (!res.body.empty() || res.status < 400) return httplib::Server::HandlerResponse::Unhandled;
     RequestContext ctx;
     ctx.request_id = NewRequestId(*random);
+    res.set_header("X-Request-Id", ctx.request_id);
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Content-Type-Options", "nosniff");
     Problem p = res.status == 413
                     ? MakeProblem(413, "body-too-large", "The request body is too large",
                                   "at most " + std::to_string(options.max_body_bytes) + " bytes")
@@ -301,8 +304,8 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
       SendProblem(res, ctx, MakeProblem(404, "not-found", "Not found", "no such route"));
     }
     // The method is the client's text: only known methods become label values.
-    static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE",
-                                                   "OPTIONS", "HEAD"};
+    static const std::set<std::string> kMethods = {"GET",    "POST",    "PUT", "PATCH",
+                                                   "DELETE", "OPTIONS", "HEAD"};
     requests_total
         .With({"unmatched", kMethods.contains(req.method) ? req.method : "other",
                std::to_string(res.status)})
@@ -316,8 +319,8 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
   request_seconds.With({ctx.route->path}).Observe(seconds);
   // One structured line per request: ids, the route template, the status; never content.
   if (res.status >= 500) {
-    spdlog::error("http request_id={} method={} route={} status={} seconds={:.6f}",
-                  ctx.request_id, req.method, ctx.route->path, res.status, seconds);
+    spdlog::error("http request_id={} method={} route={} status={} seconds={:.6f}", ctx.request_id,
+                  req.method, ctx.route->path, res.status, seconds);
   } else {
     spdlog::debug("http request_id={} method={} route={} status={} staff={} seconds={:.6f}",
                   ctx.request_id, req.method, ctx.route->path, res.status,
@@ -414,7 +417,20 @@ void ApiServer::Impl::HandleCommand(RequestContext& ctx, const httplib::Request&
   CommandOutcome out = commands->Execute(ctx.principal, input);
   append_seconds.With({"command"})
       .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  if (!out.stream.empty()) res.set_header("ETag", "\"" + std::to_string(out.count) + "\"");
+  if (!out.stream.empty() && !out.problem) {
+    res.set_header("ETag", "\"" + std::to_string(out.count) + "\"");
+  }
+  if (out.problem && ctx.route->event_type == "person.erased" && out.problem->status == 422) {
+    // A retry of an erasure whose key destruction did not finish (the process stopped between
+    // the append and EraseSubject): the case says erased, the key may still be there.
+    const std::string subject = input.body.value("subject", std::string());
+    auto snap = cases->Load(domain::CaseId{ctx.params["caseId"]});
+    if (!subject.empty() && snap.ok() &&
+        (*snap)->state.erased.contains(domain::PersonId(subject)) && !log->IsErased(subject)) {
+      Status erased = log->EraseSubject(subject);
+      if (!erased.ok()) spdlog::error("api: erasure retry failed: {}", erased.ToString());
+    }
+  }
   if (out.problem) {
     if (out.problem->extra.contains("rule")) {
       const std::string rule = out.problem->extra["rule"].get<std::string>();
@@ -525,7 +541,8 @@ void ApiServer::Impl::HandleProof(RequestContext& ctx, const httplib::Request& r
     const domain::CaseId id{ctx.params["caseId"]};
     auto snap = cases->Load(id);
     if (!snap.ok()) return SendProblem(res, ctx, ProblemFromStatus(snap.status()));
-    if (!(*snap)->state.opened || !Related(ctx.principal, **snap, ctx.now)) {
+    // The bundle carries every event's metadata: for those who may see the case's structure.
+    if (!(*snap)->state.opened || !SeesCaseStructure(ctx.principal, **snap, ctx.now)) {
       return SendProblem(res, ctx, MakeProblem(404, "not-found", "Not found", "case not found"));
     }
     auto bundle = eventstore::BuildAuditBundle(*log, CaseStream(id));

@@ -45,15 +45,7 @@ Result<std::optional<uint64_t>> QueryU64(const httplib::Request& req, const std:
 
 bool ApiServer::Impl::Related(const domain::Principal& principal, const CaseSnapshot& snap,
                               UnixNanos now) const {
-  if (!snap.state.opened) return false;
-  if (principal.role == domain::Role::kAuditor) return true;
-  for (const CaseEvent& e : snap.events) {
-    if (domain::Evaluate(principal, snap.state, e.event, now).level !=
-        domain::ScopeLevel::kNothing) {
-      return true;
-    }
-  }
-  return false;
+  return RelatedTo(principal, snap, now);
 }
 
 Status ApiServer::Impl::RecordShown(const RequestContext& ctx, const CaseSnapshot& snap,
@@ -92,7 +84,7 @@ Result<std::optional<json>> ApiServer::Impl::ScopedEvent(const RequestContext& c
                           projections::FromLogEvent(recorded, *log));
   json j = projections::EventJson(decoded.event, /*with_personal=*/true);
   j["position"] = e.position;
-  j["basis"] = d.reason;
+  j["accessBasis"] = d.reason;
   if (decoded.HasErasedContent()) j["erased"] = decoded.erased_paths;
   shown.push_back(e.event);
   return std::optional<json>(std::move(j));
@@ -113,7 +105,16 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
   }
   projections::AsOf as_of;
   as_of.position = *as_of_position;
-  if (*as_of_time) as_of.time = static_cast<UnixNanos>(**as_of_time);
+  if (*as_of_time) {
+    if (**as_of_time > static_cast<uint64_t>(INT64_MAX)) {
+      return fail(InvalidArgument("as_of_time: at most " + std::to_string(INT64_MAX)));
+    }
+    as_of.time = static_cast<UnixNanos>(**as_of_time);
+  }
+  if (*min_position && **min_position >= log->Size()) {
+    return fail(InvalidArgument("min_position: the log has " + std::to_string(log->Size()) +
+                                " events; name a position a command returned"));
+  }
   size_t limit = kDefaultLimit;
   if (*limit_q) {
     if (**limit_q == 0 || **limit_q > kMaxLimit) {
@@ -126,7 +127,10 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
   // Read-your-writes: wait (bounded) until the projection has applied min_position.
   auto wait_for = [&](std::string_view projection) {
     if (!*min_position) return true;
-    if (engine->WaitFor(projection, **min_position, options.max_wait)) return true;
+    const auto deadline = std::chrono::steady_clock::now() + options.max_wait;
+    while (!stopping && std::chrono::steady_clock::now() < deadline) {
+      if (engine->WaitFor(projection, **min_position, std::chrono::milliseconds(250))) return true;
+    }
     res.set_header("Retry-After", "1");
     SendProblem(res, ctx,
                 MakeProblem(503, "projection-behind", "The view has not reached that position",
@@ -175,6 +179,15 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
         if (!v.ok()) return fail(v.status());
         if (!*v) return SendProblem(res, ctx, NotFoundCase());
         view = std::move(**v);
+      }
+      if (!SeesCaseStructure(ctx.principal, s, ctx.now)) {
+        // Related, but not to the case as a whole: its id and version, nothing built from
+        // events the policy does not grant (rule 8).
+        json minimal = {{"caseId", id.value},
+                        {"version", s.count()},
+                        {"redacted", {{"reason", "case_structure"}}}};
+        res.set_header("ETag", "\"" + std::to_string(s.count()) + "\"");
+        return SendJson(res, 200, minimal);
       }
       if (view.is_null()) {
         // The current view: BuildCaseView (what the case_view projection stores) over the case
@@ -280,6 +293,8 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
     // Each entry is shown when the policy lets the reader see its event at all; a register
     // holds no content, so nothing here needs an access record.
     std::map<std::string, std::shared_ptr<const CaseSnapshot>> snaps;
+    // Paging continues after the last entry read, whatever the policy left of it.
+    const json last_position = entries.empty() ? json() : entries.back()["position"];
     json items = json::array();
     for (json& entry : entries) {
       const std::string case_id = entry.value("case", std::string());
@@ -293,10 +308,12 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
       if (e == nullptr) continue;
       domain::ScopeDecision d = domain::Evaluate(ctx.principal, snap->state, e->event, ctx.now);
       if (d.level == domain::ScopeLevel::kNothing) continue;
-      entry["basisOfAccess"] = d.reason;
+      entry["accessBasis"] = d.reason;
       items.push_back(std::move(entry));
     }
-    return SendJson(res, 200, {{"personId", person.value}, {"entries", std::move(items)}});
+    json body = {{"personId", person.value}, {"entries", std::move(items)}};
+    if (!consents && entries.size() == limit) body["next"] = last_position;
+    return SendJson(res, 200, body);
   }
 
   if (path == "/v1/staff/{staffId}/accesses") {

@@ -754,6 +754,15 @@ class Decider {
   Result<Decision> Handle(const PersonErased& x) const {
     KASANE_RETURN_IF_ERROR(CheckId("person id", x.subject));
     if (s_.erased.contains(x.subject)) return Refuse(kRuleState, "already erased");
+    // Only a person this case holds content about: keys are per person across the whole log,
+    // so erasing an id typed wrong would shred another case's person.
+    bool known = s_.IsMember(x.subject) || s_.main_person == x.subject;
+    for (const auto& [id, facts] : s_.events) {
+      if (known) break;
+      known = facts.subject == x.subject;
+    }
+    if (!known)
+      return InvalidArgument("person " + Quote(x.subject) + " is not a person of this case");
     if (x.legal_basis.empty()) return InvalidArgument("an erasure names its legal basis");
     return Accept(x);
   }

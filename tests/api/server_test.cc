@@ -77,6 +77,19 @@ void CheckEveryStaffMember(ApiWorld& a, uint64_t last) {
       related = related || level != ScopeLevel::kNothing;
     }
     Reply r = a.Get(staff, "/v1/cases/c-1/timeline?min_position=" + std::to_string(last));
+    // The case's structure (the full case view, the audit bundle) only for those the policy
+    // grants the opening event in full, the secretariat and auditors.
+    const domain::Principal who = a.w.PrincipalOf(staff);
+    const bool structure = who.role == domain::Role::kAuditor ||
+                           who.role == domain::Role::kSecretariat ||
+                           a.w.See(staff, a.w.log.front()).level == ScopeLevel::kFull;
+    if (related) {
+      Reply view = a.Get(staff, "/v1/cases/c-1");
+      ASSERT_EQ(view.status, 200) << view.body;
+      EXPECT_EQ(view.Json().contains("household"), structure) << view.body;
+      EXPECT_EQ(view.Json().contains("redacted"), !structure) << view.body;
+      EXPECT_EQ(a.Get(staff, "/v1/cases/c-1/audit-bundle").status, structure ? 200 : 404);
+    }
     if (!related) {
       ExpectProblem(r, 404, "not-found");
       ExpectProblem(a.Get(staff, "/v1/cases/c-1"), 404, "not-found");
@@ -452,8 +465,21 @@ TEST_F(StoryTest, RefusedCommandsNameTheRuleAndAreRecorded) {
   ASSERT_EQ(refusals->size(), 1u);
   EXPECT_EQ((*refusals)[0].type, "command.refused");
   EXPECT_NE((*refusals)[0].payload.find("\"rule\":\"role\""), std::string::npos);
-  // Commands on a case that does not exist: 404, nothing written.
+  // Commands on a case that does not exist, or that the caller's agency has nothing to do with:
+  // 404 alike (no rule, version or ETag revealed), nothing written.
+  a.TokenOf("st-water");  // issued first: a token is itself an event in the log
   const uint64_t size = a.server->log().Size();
+  Reply unrelated = a.Post("st-water", "/v1/cases/c-1/outreach",
+                           {{"subject", "p-son"}, {"activity", "home_visit"}, {"content", "x"}},
+                           {{"If-Match", "\"0\""}});
+  ExpectProblem(unrelated, 404, "not-found");
+  EXPECT_EQ(unrelated.Header("ETag"), "");
+  EXPECT_EQ(a.server->log().Size(), size);
+  // An erasure names a person of this case (keys are per person across the log).
+  ExpectProblem(a.Post("st-sec", "/v1/cases/c-1/erasures",
+                       {{"subject", "p-elsewhere"}, {"legalBasis", "保存期間満了"}}),
+                422, "validation");
+  ExpectProblem(a.Get("st-cm", "/v1/cases/c-1/timeline?min_position=999999999"), 422, "validation");
   ExpectProblem(
       a.Post("st-cm", "/v1/cases/c-nowhere/assessments",
              {{"subject", "p-father"}, {"kinds", json::array({"health"})}, {"content", "x"}}),

@@ -587,6 +587,13 @@ TEST_F(DecideTest, UsageSuspensionOfOnePersonLeavesTheOthersDisclosable) {
 // ---------------------------------------------------------------------------------------------
 // Rule 9: erasure.
 
+TEST_F(DecideTest, ErasureNamesAPersonOfThisCase) {
+  Result<Decision> d = w.Try("st-sec", PersonErased{PersonId("p-elsewhere"), "保存期間満了"});
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("not a person of this case"), std::string::npos);
+}
+
 TEST_F(DecideTest, DisclosureOfAnErasedPersonIsRefused) {
   w.MustRefuse("st-cm", PersonErased{PersonId("p-father"), "保存期間満了"}, kRuleRole);
   w.Must("st-sec", PersonErased{PersonId("p-father"), "保存期間満了"});
