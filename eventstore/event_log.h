@@ -41,8 +41,8 @@ namespace kasane::eventstore {
 
 // What one group commit wrote (EventLogOptions::on_commit), for metrics.
 struct CommitStats {
-  uint64_t events = 0;    // events made durable by the commit
-  size_t requests = 0;    // Append calls answered by it (retries and refusals included)
+  uint64_t events = 0;  // events made durable by the commit
+  size_t requests = 0;  // Append calls answered by it (retries and refusals included)
   std::chrono::nanoseconds write_time{0};  // the synced RocksDB write
 };
 

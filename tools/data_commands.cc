@@ -43,7 +43,6 @@ Result<std::array<uint8_t, 32>> ParseHexKey(std::string text, const std::string&
   return key;
 }
 
-
 // The erasure event's id is a function of the subject, so that running `kasane erase` again
 // (after a crash between the erasure and the append, say) is an idempotent retry.
 eventstore::EventId ErasureEventId(const std::string& subject) {
