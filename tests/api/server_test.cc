@@ -14,6 +14,7 @@
 #include "eventstore/merkle.h"
 #include "projections/case_view.h"
 #include "tests/api/api_fixture.h"
+#include "tests/domain/payload_samples.h"
 #include "tests/domain/worked_examples.h"
 
 namespace kasane::api::testing {
@@ -485,6 +486,54 @@ TEST_F(StoryTest, RefusedCommandsNameTheRuleAndAreRecorded) {
              {{"subject", "p-father"}, {"kinds", json::array({"health"})}, {"content", "x"}}),
       404, "not-found");
   EXPECT_EQ(a.server->log().Size(), size);
+}
+
+// Every command route answers through the domain (accepted, or refused with a problem), never
+// 5xx and never "no such route", and no answer, refusal or error carries the personal text of
+// the request: each personal field of the sample holds a unique marker.
+TEST_F(StoryTest, EveryCommandRouteAnswersWithoutEchoingContent) {
+  std::function<void(json&)> sanitize = [&](json& j) {
+    if (j.is_string()) {
+      std::string v = j.get<std::string>();
+      for (char& c : v) {
+        if (c == '[' || c == ']') c = '.';  // the samples' ids name their path, e.g. "x[0]-3"
+      }
+      j = v;
+    } else if (j.is_structured()) {
+      for (auto& child : j) sanitize(child);
+    }
+  };
+  size_t routes = 0;
+  for (const domain::testing::MarkedSample& sample : domain::testing::MarkedSamples("route")) {
+    const std::string type(domain::TypeOf(sample.payload));
+    const RouteSpec* route = CommandRouteFor(type);
+    if (route == nullptr) continue;  // disclosure.refused, access.recorded: not commands
+    ++routes;
+    SCOPED_TRACE(type);
+    json body = projections::PayloadJson(sample.payload, true);
+    sanitize(body);
+    std::string path(route->path);
+    for (const PathParam& p : route->params) {
+      if (p.name.empty()) continue;
+      const std::string value =
+          p.field.empty() ? std::string("c-1") : body[std::string(p.field)].get<std::string>();
+      const std::string token = "{" + std::string(p.name) + "}";
+      path.replace(path.find(token), token.size(), value);
+    }
+    Reply r = a.Post("st-sec", path, body);
+    EXPECT_LT(r.status, 500) << r.body;
+    if (r.status >= 400) {
+      EXPECT_EQ(r.Header("Content-Type"), kProblem) << r.body;
+      EXPECT_NE(r.Json().value("detail", ""), "no such route") << r.body;
+    }
+    for (std::string marker : sample.markers) {
+      for (char& c : marker) {
+        if (c == '[' || c == ']') c = '.';
+      }
+      EXPECT_EQ(r.body.find(marker), std::string::npos) << marker << " in " << r.body;
+    }
+  }
+  EXPECT_EQ(routes, 39u);
 }
 
 // --- authentication and bad input ----------------------------------------------------------------
