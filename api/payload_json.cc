@@ -204,7 +204,7 @@ Status DecodeEnum(const json& j, const std::string& pointer, E& out) {
   }
   const std::string what(domain::EnumTraits<E>::kWhat);
   const std::string shown = LooksLikeIdentifier(s) ? "\"" + s + "\"" : "the value";
-  return Error(pointer, shown + " is not a " + what + " (one of: " + EnumChoices<E>() + ")");
+  return Error(pointer, shown + " is not a valid " + what + " (one of: " + EnumChoices<E>() + ")");
 }
 
 template <typename I>

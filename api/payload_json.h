@@ -20,10 +20,10 @@
 // enumerations, numbers and nested structs are required. Fields of no other name are refused.
 //
 // Errors are kInvalidArgument. An error about a value in the body starts with its JSON Pointer
-// (RFC 6901) and ": ", e.g. `/members/0/relation: "cousin" is not a relation (one of: self, ...)`;
-// the first error found is reported. Errors about the body as a whole (not an object, an unknown
-// event type) carry no pointer. Messages never contain the value of a string field (it may be
-// personal content, and messages reach logs): they say what was wrong (the JSON type, a
+// (RFC 6901) and ": ", e.g. `/members/0/relation: "cousin" is not a valid relation (one of: self,
+// ...)`; the first error found is reported. Errors about the body as a whole (not an object, an
+// unknown event type) carry no pointer. Messages never contain the value of a string field (it may
+// be personal content, and messages reach logs): they say what was wrong (the JSON type, a
 // duplicate). Enumeration and event type identifiers are echoed only when they look like
 // identifiers ([A-Za-z0-9._-], at most 64 characters); an invalid id is never echoed.
 //

@@ -171,13 +171,15 @@ TEST(PayloadFromJson, RefusesAnUnknownEnumIdentifier) {
   json j = SampleJson("case.opened");
   j["members"][0]["relation"] = "cousin";
   const std::string m = ErrorOf("case.opened", j);
-  EXPECT_EQ(m.rfind("/members/0/relation: \"cousin\" is not a relation (one of: self, spouse", 0),
-            0u)
+  EXPECT_EQ(
+      m.rfind("/members/0/relation: \"cousin\" is not a valid relation (one of: self, spouse", 0),
+      0u)
       << m;
 
   j = SampleJson("assessment.recorded");
   j["kinds"] = {"health", "gossip"};
-  EXPECT_EQ(ErrorOf("assessment.recorded", j).rfind("/kinds/1: \"gossip\" is not a kind", 0), 0u);
+  EXPECT_EQ(ErrorOf("assessment.recorded", j).rfind("/kinds/1: \"gossip\" is not a valid kind", 0),
+            0u);
 
   j = SampleJson("assessment.recorded");
   j["kinds"] = {"health", "health"};
@@ -189,7 +191,7 @@ TEST(PayloadFromJson, NeverEchoesFreeText) {
   j["members"][0]["relation"] = "山田 太郎";
   const std::string m = ErrorOf("case.opened", j);
   EXPECT_EQ(m.find("山田"), std::string::npos) << m;
-  EXPECT_EQ(m.rfind("/members/0/relation: the value is not a relation", 0), 0u) << m;
+  EXPECT_EQ(m.rfind("/members/0/relation: the value is not a valid relation", 0), 0u) << m;
 
   j = SampleJson("case.opened");
   j["mainPerson"] = "山田 太郎";
