@@ -16,6 +16,13 @@ namespace {
 
 using nlohmann::json;
 
+// The "subject" of an erasure body, or "" when absent or not a string (the body was validated
+// by then only when the command was accepted).
+std::string SubjectOfBody(const json& body) {
+  auto it = body.is_object() ? body.find("subject") : body.end();
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 bool IsPublic(const RouteSpec& r) { return r.path == "/v1/health" || r.path == "/v1/openapi.json"; }
 
 std::vector<std::string_view> Split(std::string_view path) {
@@ -423,7 +430,7 @@ void ApiServer::Impl::HandleCommand(RequestContext& ctx, const httplib::Request&
   if (out.problem && ctx.route->event_type == "person.erased" && out.problem->status == 422) {
     // A retry of an erasure whose key destruction did not finish (the process stopped between
     // the append and EraseSubject): the case says erased, the key may still be there.
-    const std::string subject = input.body.value("subject", std::string());
+    const std::string subject = SubjectOfBody(input.body);
     auto snap = cases->Load(domain::CaseId{ctx.params["caseId"]});
     if (!subject.empty() && snap.ok() &&
         (*snap)->state.erased.contains(domain::PersonId(subject)) && !log->IsErased(subject)) {
@@ -445,7 +452,7 @@ void ApiServer::Impl::HandleCommand(RequestContext& ctx, const httplib::Request&
   appends_total.With({"command"}).Increment();
   // 消去: the event is recorded; now destroy the subject's data key (a retry finishes it).
   if (ctx.route->event_type == "person.erased") {
-    const std::string subject = input.body.value("subject", std::string());
+    const std::string subject = SubjectOfBody(input.body);
     if (!subject.empty() && !log->IsErased(subject)) {
       Status erased = log->EraseSubject(subject);
       if (!erased.ok()) {

@@ -480,6 +480,8 @@ TEST_F(StoryTest, RefusedCommandsNameTheRuleAndAreRecorded) {
   ExpectProblem(a.Post("st-sec", "/v1/cases/c-1/erasures",
                        {{"subject", "p-elsewhere"}, {"legalBasis", "保存期間満了"}}),
                 422, "validation");
+  ExpectProblem(a.Post("st-sec", "/v1/cases/c-1/erasures", {{"subject", 42}}), 422, "validation");
+  ExpectProblem(a.Post("st-sec", "/v1/cases/c-1/erasures", json::array()), 422, "validation");
   ExpectProblem(a.Get("st-cm", "/v1/cases/c-1/timeline?min_position=999999999"), 422, "validation");
   ExpectProblem(
       a.Post("st-cm", "/v1/cases/c-nowhere/assessments",
