@@ -1,5 +1,6 @@
 #include "api/command_service.h"
 
+#include "api/internal/decimal.h"
 #include "api/payload_json.h"
 #include "api/records.h"
 #include "domain/decide.h"
@@ -12,12 +13,6 @@ namespace {
 
 constexpr int kMaxAttempts = 8;
 constexpr size_t kMaxIdempotencyKey = 255;
-
-eventstore::EventId LogId(const domain::EventId& id) {
-  eventstore::EventId out;
-  out.bytes = id.bytes;
-  return out;
-}
 
 Problem Validation(std::string detail) {
   return MakeProblem(422, "validation", "The request is not valid", std::move(detail));
@@ -73,13 +68,9 @@ CommandOutcome Refused(const domain::Rejection& r, std::string stream, uint64_t 
 
 Result<uint64_t> ParseIfMatch(std::string_view v) {
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  if (v.empty() || v.size() > 19) return InvalidArgument("If-Match must be a quoted event count");
-  uint64_t n = 0;
-  for (char c : v) {
-    if (c < '0' || c > '9') return InvalidArgument("If-Match must be a quoted event count");
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return n;
+  std::optional<uint64_t> n = ParseDecimal(v);
+  if (!n) return InvalidArgument("If-Match must be a quoted event count");
+  return *n;
 }
 
 }  // namespace
@@ -166,7 +157,7 @@ Result<CommandService::Prepared> CommandService::Prepare(const domain::Principal
 }
 
 std::optional<CommandOutcome> CommandService::Replay(const Prepared& p) {
-  auto found = log_.ReadById(LogId(p.command.event_id));
+  auto found = log_.ReadById(LogEventId(p.command.event_id));
   if (!found.ok()) {
     if (found.status().code() == StatusCode::kNotFound) return std::nullopt;
     return Failed(ProblemFromStatus(found.status()));

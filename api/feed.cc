@@ -10,6 +10,7 @@
 // position it may see and never scans the same positions again.
 #include <spdlog/spdlog.h>
 
+#include "api/internal/decimal.h"
 #include "api/internal/server_impl.h"
 #include "projections/internal/register_util.h"
 
@@ -43,15 +44,9 @@ void ApiServer::Impl::HandleFeed(RequestContext& ctx, const httplib::Request& re
   const bool sse = req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
   std::optional<uint64_t> cursor = *after;
   if (sse && req.has_header("Last-Event-ID")) {
-    const std::string v = req.get_header_value("Last-Event-ID");
-    uint64_t n = 0;
-    bool ok = !v.empty() && v.size() <= 19;
-    for (char c : v) {
-      ok = ok && c >= '0' && c <= '9';
-      if (ok) n = n * 10 + static_cast<uint64_t>(c - '0');
-    }
-    if (!ok) return fail(InvalidArgument("Last-Event-ID: must be a log position"));
-    cursor = n;
+    std::optional<uint64_t> n = ParseDecimal(req.get_header_value("Last-Event-ID"));
+    if (!n) return fail(InvalidArgument("Last-Event-ID: must be a log position"));
+    cursor = *n;
   }
   size_t limit = kDefaultFeedLimit;
   if (*limit_q) {

@@ -8,12 +8,6 @@
 namespace kasane::api {
 namespace {
 
-eventstore::EventId LogId(const domain::EventId& id) {
-  eventstore::EventId out;
-  out.bytes = id.bytes;
-  return out;
-}
-
 std::optional<eventstore::EventId> CorrelationOf(std::string_view request_id) {
   auto parsed = eventstore::EventId::Parse(request_id);
   if (!parsed.ok()) return std::nullopt;
@@ -23,6 +17,12 @@ std::optional<eventstore::EventId> CorrelationOf(std::string_view request_id) {
 }  // namespace
 
 std::string NewRequestId(Random& random) { return NewEventId(random).ToHex(); }
+
+eventstore::EventId LogEventId(const domain::EventId& id) {
+  eventstore::EventId out;
+  out.bytes = id.bytes;
+  return out;
+}
 
 domain::EventId NewEventId(Random& random) {
   domain::EventId id;
@@ -68,7 +68,7 @@ Status RecordRefusal(eventstore::EventLog& log, Random& random, const domain::Pr
       {"eventId", command_id.ToHex()},
   };
   eventstore::NewEvent ne;
-  ne.id = LogId(NewEventId(random));
+  ne.id = LogEventId(NewEventId(random));
   ne.type = std::string(kCommandRefusedType);
   ne.occurred_at = now;
   ne.actor = {principal.staff.value, principal.agency.value,

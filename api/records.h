@@ -35,6 +35,8 @@ inline constexpr std::string_view kCommandRefusedType = "command.refused";
 // A request id: 16 random bytes as 32 hex digits (also the envelope's correlation id).
 std::string NewRequestId(Random& random);
 domain::EventId NewEventId(Random& random);
+// The log's form of a domain event id (the same 16 bytes).
+eventstore::EventId LogEventId(const domain::EventId& id);
 
 // The actor of a principal as the log stores it.
 domain::Actor ActorOf(const domain::Principal& principal);

@@ -10,6 +10,7 @@
 #include "api/openapi.h"
 #include "api/records.h"
 #include "eventstore/audit_bundle.h"
+#include "eventstore/signed_note.h"
 
 namespace kasane::api {
 namespace {
@@ -90,10 +91,7 @@ int JsonDepth(std::string_view text, int limit) {
 }
 
 std::string Base64(const uint8_t* data, size_t n) {
-  std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
+  return eventstore::Base64Encode(std::span<const uint8_t>(data, n));
 }
 
 json HashesJson(const std::vector<eventstore::Hash>& hashes) {

@@ -1,6 +1,7 @@
 // The scoped views: every answer passes through domain::Evaluate, one event at a time.
 #include <spdlog/spdlog.h>
 
+#include "api/internal/decimal.h"
 #include "api/internal/server_impl.h"
 #include "api/records.h"
 #include "projections/access_register.h"
@@ -31,21 +32,9 @@ bool SeesEverything(const domain::Principal& p) {
 
 Result<std::optional<uint64_t>> QueryU64(const httplib::Request& req, const std::string& name) {
   if (!req.has_param(name)) return std::optional<uint64_t>();
-  const std::string v = req.get_param_value(name);
-  if (v.empty() || v.size() > 19) {
-    return InvalidArgument(name + ": must be a non-negative integer");
-  }
-  uint64_t n = 0;
-  for (char c : v) {
-    if (c < '0' || c > '9') return InvalidArgument(name + ": must be a non-negative integer");
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return std::optional<uint64_t>(n);
-}
-
-bool ApiServer::Impl::Related(const domain::Principal& principal, const CaseSnapshot& snap,
-                              UnixNanos now) const {
-  return RelatedTo(principal, snap, now);
+  std::optional<uint64_t> n = ParseDecimal(req.get_param_value(name));
+  if (!n) return InvalidArgument(name + ": must be a non-negative integer");
+  return n;
 }
 
 Status ApiServer::Impl::RecordShown(const RequestContext& ctx, const CaseSnapshot& snap,
@@ -170,7 +159,7 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
     auto snap = cases->Load(id);
     if (!snap.ok()) return fail(snap.status());
     const CaseSnapshot& s = **snap;
-    if (!Related(ctx.principal, s, ctx.now)) return SendProblem(res, ctx, NotFoundCase());
+    if (!RelatedTo(ctx.principal, s, ctx.now)) return SendProblem(res, ctx, NotFoundCase());
     std::vector<domain::DomainEvent> shown;
 
     if (path == "/v1/cases/{caseId}") {
@@ -355,7 +344,7 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
       if (it == related.end()) {
         auto snap = cases->Load(domain::CaseId{case_id});
         if (!snap.ok()) return fail(snap.status());
-        it = related.emplace(case_id, Related(ctx.principal, **snap, ctx.now)).first;
+        it = related.emplace(case_id, RelatedTo(ctx.principal, **snap, ctx.now)).first;
       }
       if (it->second) items.push_back(std::move(entry));
     }

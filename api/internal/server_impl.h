@@ -87,9 +87,6 @@ class ApiServer::Impl {
 
   // --- views.cc ---
   void HandleView(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
-  // Whether the principal has any relation to the case (auditors: always): at least one of its
-  // events is visible to them in some measure.
-  bool Related(const domain::Principal& principal, const CaseSnapshot& snap, UnixNanos now) const;
   // Appends the access record for `shown` (fail closed: a failure means "do not send").
   Status RecordShown(const RequestContext& ctx, const CaseSnapshot& snap,
                      const std::vector<domain::DomainEvent>& shown);

@@ -3,7 +3,6 @@
 // through the command routes; what each staff member sees is then compared, event by event,
 // with the domain's scope policy (domain::Evaluate through World::See).
 #include <gtest/gtest.h>
-#include <sodium.h>
 
 #include <set>
 #include <thread>
@@ -12,6 +11,7 @@
 #include "domain/codec.h"
 #include "eventstore/audit_bundle.h"
 #include "eventstore/merkle.h"
+#include "eventstore/signed_note.h"
 #include "projections/case_view.h"
 #include "tests/api/api_fixture.h"
 #include "tests/domain/payload_samples.h"
@@ -271,14 +271,10 @@ TEST_F(StoryTest, ProofsVerify) {
   Reply inc = a.Get("st-audit", "/v1/log/inclusion?position=5&size=" + std::to_string(size));
   ASSERT_EQ(inc.status, 200) << inc.body;
   auto b64 = [](const std::string& s) {
-    std::string bin(s.size(), '\0');
-    size_t n = 0;
-    EXPECT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(bin.data()), bin.size(), s.data(),
-                                s.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL),
-              0);
-    bin.resize(n);
+    auto bytes = eventstore::Base64Decode(s);
+    EXPECT_TRUE(bytes.ok() && bytes->size() == 32) << s;
     eventstore::Hash h{};
-    std::copy(bin.begin(), bin.begin() + std::min<size_t>(32, n), h.begin());
+    if (bytes.ok()) std::copy_n(bytes->begin(), std::min<size_t>(32, bytes->size()), h.begin());
     return h;
   };
   std::vector<eventstore::Hash> path;
