@@ -42,13 +42,20 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
-// Matches `path` against a template; fills `params`.
-bool Match(std::string_view tmpl, std::string_view path,
+// The route templates split into segments, once.
+const std::vector<std::vector<std::string_view>>& TemplateSegments() {
+  static const std::vector<std::vector<std::string_view>> segments = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const RouteSpec& r : Routes()) out.push_back(Split(r.path));
+    return out;
+  }();
+  return segments;
+}
+
+// Matches the request's segments `p` against a template's `t`; fills `params`.
+bool Match(const std::vector<std::string_view>& t, const std::vector<std::string_view>& p,
            std::map<std::string, std::string>& params) {
-  std::vector<std::string_view> t = Split(tmpl);
-  std::vector<std::string_view> p = Split(path);
   if (t.size() != p.size()) return false;
-  if (!path.empty() && path.back() == '/' && path.size() > 1) return false;
   std::map<std::string, std::string> found;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i].size() > 2 && t[i].front() == '{' && t[i].back() == '}') {
@@ -288,9 +295,14 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
   std::string allow;
-  for (const RouteSpec& r : Routes()) {
+  // A trailing slash names no route.
+  const bool trailing_slash = req.path.size() > 1 && req.path.back() == '/';
+  const std::vector<std::string_view> segments = Split(req.path);
+  const std::span<const RouteSpec> routes = Routes();
+  for (size_t i = 0; i < routes.size() && !trailing_slash; ++i) {
+    const RouteSpec& r = routes[i];
     std::map<std::string, std::string> params;
-    if (!Match(r.path, req.path, params)) continue;
+    if (!Match(TemplateSegments()[i], segments, params)) continue;
     if (r.method == req.method) {
       ctx.route = &r;
       ctx.params = std::move(params);
