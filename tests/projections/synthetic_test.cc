@@ -233,7 +233,11 @@ TEST_F(SyntheticTest, CasesInterleaveWithinABoundedWindow) {
     open += d;
     most = std::max(most, open);
   }
-  EXPECT_LE(most, static_cast<int>(kActive) + 1);
+  // The generator keeps at most kActive cases (plus the big one) under way, but within one
+  // append window (about kActive / 2 events) the order of different streams follows thread
+  // scheduling: a case that ends and the one that replaces it in the same window may land in
+  // either order. A few such overlaps per window are allowed; a broken window is not.
+  EXPECT_LE(most, static_cast<int>(kActive) + 1 + static_cast<int>(kActive) / 20);
   EXPECT_GE(most, static_cast<int>(kActive) / 2);
   // Neither one case at a time nor long runs of one case: the longest runs are a meeting's
   // acknowledgements, disclosures and conclusion, minutes apart.
