@@ -200,7 +200,7 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto dir = cases_.Directory();
     if (!dir.ok()) return Failed(ProblemFromStatus(dir.status()));
-    const UnixNanos now = clock_.Now();
+    const UnixNanos now = input.decide_at.value_or(clock_.Now());
     domain::DecisionContext context{now, (*dir)->directory, settings_};
     Result<domain::Decision> decision = InvalidArgument("not decided");
     uint64_t count = 0;

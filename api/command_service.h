@@ -45,6 +45,9 @@ struct CommandInput {
   std::optional<std::string> idempotency_key;
   std::optional<std::string> if_match;
   std::string request_id;
+  // The decision's "now" (consent validity, due dates); nullopt: the clock. Only the in-process
+  // importer sets it (ApiServer::Call), to decide a past record as of when it happened.
+  std::optional<UnixNanos> decide_at;
 };
 
 struct CommandOutcome {

@@ -286,14 +286,8 @@ void ApiServer::Impl::SendProblem(httplib::Response& res, const RequestContext& 
       std::string(kProblemContentType));
 }
 
-void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
-  const auto started = std::chrono::steady_clock::now();
-  RequestContext ctx;
-  ctx.request_id = NewRequestId(*random);
-  ctx.now = clock->Now();
-  res.set_header("X-Request-Id", ctx.request_id);
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
+bool ApiServer::Impl::Route(RequestContext& ctx, const httplib::Request& req,
+                            httplib::Response& res) {
   std::string allow;
   // A trailing slash names no route.
   const bool trailing_slash = req.path.size() > 1 && req.path.back() == '/';
@@ -327,8 +321,20 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
         .With({"unmatched", kMethods.contains(req.method) ? req.method : "other",
                std::to_string(res.status)})
         .Increment();
-    return;
+    return false;
   }
+  return true;
+}
+
+void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
+  const auto started = std::chrono::steady_clock::now();
+  RequestContext ctx;
+  ctx.request_id = NewRequestId(*random);
+  ctx.now = clock->Now();
+  res.set_header("X-Request-Id", ctx.request_id);
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (!Route(ctx, req, res)) return;
   Dispatch(ctx, req, res);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -365,21 +371,30 @@ void ApiServer::Impl::Dispatch(RequestContext& ctx, const httplib::Request& req,
       return;
     }
     ctx.principal = token->principal;
-    if (!ctx.principal.staff.value.empty()) {
-      auto dir = cases->Directory();
-      if (!dir.ok()) {
-        SendProblem(res, ctx, ProblemFromStatus(dir.status()));
-        return;
-      }
-      const domain::StaffInfo* staff = (*dir)->directory.FindStaff(ctx.principal.staff);
-      if (staff != nullptr && !staff->active) {
-        SendProblem(res, ctx,
-                    MakeProblem(401, "unauthorized", "Authentication required",
-                                "the token's staff member is deactivated"));
-        return;
-      }
-    }
+    if (!Admit(ctx, res)) return;
   }
+  Serve(ctx, req, res);
+}
+
+bool ApiServer::Impl::Admit(const RequestContext& ctx, httplib::Response& res) {
+  if (ctx.principal.staff.value.empty()) return true;
+  auto dir = cases->Directory();
+  if (!dir.ok()) {
+    SendProblem(res, ctx, ProblemFromStatus(dir.status()));
+    return false;
+  }
+  const domain::StaffInfo* staff = (*dir)->directory.FindStaff(ctx.principal.staff);
+  if (staff != nullptr && !staff->active) {
+    SendProblem(res, ctx,
+                MakeProblem(401, "unauthorized", "Authentication required",
+                            "the token's staff member is deactivated"));
+    return false;
+  }
+  return true;
+}
+
+void ApiServer::Impl::Serve(RequestContext& ctx, const httplib::Request& req,
+                            httplib::Response& res) {
   switch (ctx.route->kind) {
     case RouteKind::kCommand:
     case RouteKind::kAdminCommand:
@@ -427,6 +442,7 @@ void ApiServer::Impl::HandleCommand(RequestContext& ctx, const httplib::Request&
   input.route = ctx.route;
   input.path_params = ctx.params;
   input.request_id = ctx.request_id;
+  input.decide_at = ctx.decide_at;
   if (req.has_header("Idempotency-Key"))
     input.idempotency_key = req.get_header_value("Idempotency-Key");
   if (req.has_header("If-Match")) input.if_match = req.get_header_value("If-Match");
@@ -612,6 +628,44 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Open(ServerOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
   KASANE_RETURN_IF_ERROR(impl->Open());
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+LocalResponse ApiServer::Call(const LocalRequest& request) {
+  Impl& impl = *impl_;
+  httplib::Request req;
+  httplib::Response res;
+  req.method = request.method;
+  const size_t q = request.target.find('?');
+  req.path = request.target.substr(0, q);
+  if (q != std::string::npos) {
+    httplib::detail::parse_query_text(request.target.substr(q + 1), req.params);
+  }
+  for (const auto& [name, value] : request.headers) req.headers.emplace(name, value);
+  if (!request.body.empty() && !req.has_header("Content-Type")) {
+    req.headers.emplace("Content-Type", "application/json");
+  }
+  req.body = request.body;
+  RequestContext ctx;
+  ctx.request_id = NewRequestId(*impl.random);
+  ctx.now = impl.clock->Now();
+  ctx.principal = request.principal;
+  ctx.decide_at = request.decide_at;
+  ctx.in_process = true;
+  if (impl.Route(ctx, req, res)) {
+    if (ctx.route->kind == RouteKind::kFeed) {
+      impl.SendProblem(res, ctx,
+                       MakeProblem(501, "not-implemented", "Not implemented",
+                                   "the change feed is served over HTTP only"));
+    } else if (impl.Admit(ctx, res)) {
+      impl.Serve(ctx, req, res);
+    }
+  }
+  LocalResponse out;
+  out.status = res.status;
+  out.body = std::move(res.body);
+  for (const auto& [name, value] : res.headers) out.headers.emplace(name, value);
+  out.content_type = res.get_header_value("Content-Type");
+  return out;
 }
 
 Status ApiServer::Start() { return impl_->Start(); }

@@ -26,6 +26,7 @@
 
 #include <array>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@
 #include "base/clock.h"
 #include "base/random.h"
 #include "base/status.h"
+#include "domain/scope_policy.h"
 #include "domain/settings.h"
 #include "eventstore/event_log.h"
 #include "projections/engine.h"
@@ -40,6 +42,28 @@
 namespace kasane::api {
 
 class TokenStore;
+
+// One request served in process, without the network and without a token (ApiServer::Call):
+// the command line's import, demo, administration and export commands act as a named principal
+// through exactly the code the HTTP routes run (routing, body checks, the command service, the
+// scope policy, access records). The caller vouches for the principal (it holds the data
+// folder); a deactivated staff member is still refused (401).
+struct LocalRequest {
+  domain::Principal principal;
+  std::string method = "GET";
+  std::string target;  // path with an optional query, e.g. "/v1/cases/c-1/timeline?as_of=5"
+  std::map<std::string, std::string> headers;  // e.g. Idempotency-Key, If-Match, Accept
+  std::string body;  // a command's JSON (Content-Type defaults to application/json)
+  // Decide a command as of this time (consent validity, due dates) instead of the clock: the
+  // import of records that happened in the past. The log still records its own clock.
+  std::optional<UnixNanos> decide_at;
+};
+struct LocalResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  std::multimap<std::string, std::string> headers;
+};
 
 struct ServerOptions {
   std::string data_dir = "./data";
@@ -76,6 +100,10 @@ class ApiServer {
   void Stop();
   // Blocks until Stop() is called from another thread (kasane serve).
   void Wait();
+  // Serves `request` in process (see LocalRequest); works whether or not Start was called.
+  // The change feed is not served in process (501).
+  LocalResponse Call(const LocalRequest& request);
+
   // The bound port (after Start).
   int port() const;
 

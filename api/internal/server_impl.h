@@ -35,6 +35,8 @@ struct RequestContext {
   std::map<std::string, std::string> params;  // path parameters by name
   domain::Principal principal;
   UnixNanos now = 0;
+  std::optional<UnixNanos> decide_at;  // in-process calls only (ApiServer::Call)
+  bool in_process = false;             // ApiServer::Call: the principal is given, not a token
 };
 
 class ApiServer::Impl {
@@ -78,6 +80,11 @@ class ApiServer::Impl {
 
   // --- server.cc ---
   void Handle(const httplib::Request& req, httplib::Response& res);
+  // Routing: sets ctx.route and ctx.params, or answers 404/405 and returns false.
+  bool Route(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
+  // Refuses a deactivated staff member (401); false when refused.
+  bool Admit(const RequestContext& ctx, httplib::Response& res);
+  void Serve(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
   void Dispatch(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
   void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
   void SendProblem(httplib::Response& res, const RequestContext& ctx, const Problem& p);
