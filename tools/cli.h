@@ -61,6 +61,10 @@ void AddHttpBenchCommand(CLI::App& app, CliContext& ctx);
 void AddTokenCommands(CLI::App& app, CliContext& ctx);
 // Registers `kasane openapi` (openapi_command.cc).
 void AddOpenApiCommand(CLI::App& app, CliContext& ctx);
+// Registers `kasane import` (import_command.cc; docs/import.md).
+void AddImportCommand(CLI::App& app, CliContext& ctx);
+// Registers `kasane demo` (demo_command.cc; docs/import.md, "The demo").
+void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
 // Runs the command line; returns the process exit code.
 int RunCli(int argc, char** argv, const Clock& clock);
