@@ -167,7 +167,8 @@ void AddDemo(CLI::App& app, CliContext& ctx) {
     if (!summary.ok()) return Fail(ctx, summary.status());
     if (summary->stop) {
       std::cerr << "kasane: demo: the dataset did not import: " << summary->stop->message
-                << " (is this folder holding other data with the same ids?)\n";
+                << " (a folder made by another version of the demo, or other data with the "
+                   "demo's ids? use a new --data folder)\n";
       ctx.exit_code = 2;
       return;
     }
@@ -245,7 +246,9 @@ void AddDemo(CLI::App& app, CliContext& ctx) {
         << "  source " << env << "\n\n"
         << "The same case, seen by different staff (守秘義務: each sees what the policy grants):\n"
         << curl("CM", "/v1/cases/c-8050/timeline") << curl("HELPER", "/v1/cases/c-8050/timeline")
-        << curl("COORD", "/v1/cases/c-8050")
+        << curl("COORD", "/v1/cases/c-yonin/timeline")
+        << "The case view (ケースの現況; the intake agency sees its structure):\n"
+        << curl("CM", "/v1/cases/c-8050")
         << "The refused tax disclosure and the late member of the 支援会議:\n"
         << curl("TAX", "/v1/cases/c-shienkaigi/timeline")
         << curl("MSW", "/v1/cases/c-shienkaigi/timeline")

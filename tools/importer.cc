@@ -200,10 +200,10 @@ void Progress(const ImportOptions& o, const ImportSummary& s) {
 }  // namespace
 
 std::string SummaryJson(const ImportSummary& s) {
-  json out{{"lines", s.lines},
-           {"written", s.written},
-           {"replayed", s.replayed},
-           {"refusedAsExpected", s.refused_as_expected}};
+  nlohmann::ordered_json out{{"lines", s.lines},
+                             {"written", s.written},
+                             {"replayed", s.replayed},
+                             {"refusedAsExpected", s.refused_as_expected}};
   if (s.stop) out["stoppedAtLine"] = s.stop->line;
   return out.dump();
 }
