@@ -51,7 +51,8 @@ void AddImport(CLI::App& app, CliContext& ctx) {
     options.clock = ctx.clock;
     options.progress = &std::cerr;
     options.progress_every = *every;
-    options.total = CountCommandLines(*in);
+    // The total is known for a file; standard input is read once (it may be a pipe).
+    if (in == &in_file) options.total = CountCommandLines(in_file);
     auto summary = ImportJsonLines(**server, *in, options);
     if (!summary.ok()) return Fail(ctx, summary.status());
     std::cout << SummaryJson(*summary) << "\n";

@@ -86,10 +86,13 @@ class ImportCommandTest : public ::testing::Test {
 TEST_F(ImportCommandTest, ImportsEveryLineAndASecondRunWritesNothing) {
   ASSERT_GT(demo_.size(), 100u);
   const std::string file = Write("demo.jsonl", Join(demo_));
-  Outcome first = Import(file);
+  Outcome first = Sh(kKasane + " import '" + file + "' --progress-every 50 " + Data());
   ASSERT_EQ(first.exit_code, 0) << first.err;
   json s = json::parse(first.out);
   const uint64_t commands = s["lines"];
+  EXPECT_NE(first.err.find("kasane import: 50/" + std::to_string(commands) + " lines"),
+            std::string::npos)
+      << first.err;
   EXPECT_EQ(s["refusedAsExpected"], 4);
   EXPECT_EQ(s["replayed"], 0);
   EXPECT_EQ(s["written"].get<uint64_t>() + 4, commands);
