@@ -213,7 +213,8 @@ std::optional<uint64_t> CountCommandLines(std::istream& in) {
   if (start == std::istream::pos_type(-1)) return std::nullopt;
   uint64_t n = 0;
   std::string line;
-  while (std::getline(in, line)) {
+  for (bool first = true; std::getline(in, line); first = false) {
+    if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (!IsCommentOrBlank(line)) ++n;
   }
   in.clear();
@@ -237,6 +238,7 @@ Result<ImportSummary> ImportJsonLines(api::ApiServer& server, std::istream& in,
   };
   while (std::getline(in, text)) {
     ++number;
+    if (number == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 BOM
     if (IsCommentOrBlank(text)) continue;
     Result<Line> parsed = ParseLine(text);
     if (!parsed.ok()) {

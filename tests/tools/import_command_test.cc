@@ -282,6 +282,19 @@ TEST_F(ImportCommandTest, BadInputExitsTwoWithTheLineNumberAndWritesNothingAfter
   }
 }
 
+TEST_F(ImportCommandTest, AByteOrderMarkAndCrlfLineEndsAreAccepted) {
+  const size_t story = LineOf(demo_, "# Story 1");
+  ASSERT_GT(story, 0u);
+  std::string text = "\xEF\xBB\xBF";
+  for (size_t i = 0; i + 1 < story; ++i) text += demo_[i] + "\r\n";
+  Outcome r = Import(Write("bom.jsonl", text));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json s = json::parse(r.out);
+  EXPECT_EQ(s["written"], s["lines"]);
+  EXPECT_EQ(s["lines"], 34);  // 17 agencies, 17 staff
+  EXPECT_NE(r.err.find("34/34 lines"), std::string::npos) << r.err;
+}
+
 TEST_F(ImportCommandTest, AMissingFileIsBadInput) {
   Outcome r = Sh(kKasane + " import '" + dir_.Sub("absent.jsonl") + "' " + Data());
   EXPECT_EQ(r.exit_code, 2);
