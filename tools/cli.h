@@ -61,6 +61,8 @@ void AddHttpBenchCommand(CLI::App& app, CliContext& ctx);
 void AddTokenCommands(CLI::App& app, CliContext& ctx);
 // Registers `kasane openapi` (openapi_command.cc).
 void AddOpenApiCommand(CLI::App& app, CliContext& ctx);
+// Registers `kasane export` (export_command.cc, docs/export.md).
+void AddExportCommand(CLI::App& app, CliContext& ctx);
 
 // Runs the command line; returns the process exit code.
 int RunCli(int argc, char** argv, const Clock& clock);
