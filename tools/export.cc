@@ -14,7 +14,6 @@ constexpr int64_t kJstOffsetSeconds = 9 * 3600;
 std::string Compact(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
-std::string Pretty(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
 
 // The member `key` of `j` as text: "" when missing or null, a string as is, anything else as
 // compact JSON (numbers as their digits).
@@ -62,6 +61,64 @@ std::string BasisText(const json& entry) {
     out += key == "kind" ? v : std::string(key) + " " + v;
   }
   return out;
+}
+
+// A payload as indented "key: value" lines for reading on paper: strings unquoted (a line
+// break continues on an indented line), nested objects and arrays indented below their key,
+// array items marked "- ". The JSON and CSV formats carry the exact JSON.
+void Readable(const json& j, int indent, std::string* out);
+
+std::string Scalar(const json& v, int indent) {
+  if (v.is_null()) return "(none)";
+  if (!v.is_string()) return Compact(v);
+  std::string s = v.get<std::string>();
+  std::string out;
+  for (char c : s) {
+    out += c;
+    if (c == '\n') out += std::string(indent + 2, ' ');
+  }
+  return out;
+}
+
+// Payload times are Unix nanoseconds under keys such as "validFrom", "dueAt", "validUntil".
+bool IsTimeKey(std::string_view k) {
+  for (std::string_view suffix : {"At", "From", "Until"}) {
+    if (k.size() > suffix.size() && k.ends_with(suffix)) return true;
+  }
+  return false;
+}
+
+bool Nested(const json& v) { return (v.is_object() || v.is_array()) && !v.empty(); }
+
+void Readable(const json& j, int indent, std::string* out) {
+  const std::string pad(indent, ' ');
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (Nested(v)) {
+        *out += pad + k + ":\n";
+        Readable(v, indent + 2, out);
+      } else {
+        std::string text = v.is_array() ? "[]" : v.is_object() ? "{}" : Scalar(v, indent);
+        if (v.is_number_integer() && IsTimeKey(k)) {
+          text = FormatJst(v.get<int64_t>()) + " (" + text + ")";
+        }
+        *out += pad + k + ":" + (text.empty() ? "" : " " + text) + "\n";
+      }
+    }
+  } else if (j.is_array()) {
+    for (const json& v : j) {
+      if (Nested(v)) {
+        std::string item;
+        Readable(v, indent + 2, &item);
+        item.replace(0, indent + 2, pad + "- ");
+        *out += item;
+      } else {
+        *out += pad + "- " + Scalar(v, indent) + "\n";
+      }
+    }
+  } else {
+    *out += pad + Scalar(j, indent) + "\n";
+  }
 }
 
 const char kCss[] = R"css(
@@ -229,7 +286,7 @@ std::string ExportHtml(const CaseExport& x) {
   const CheckpointHead head = ParseCheckpointHead(x.checkpoint);
   const std::string id = HtmlEscape(x.case_id);
   const std::string stream = HtmlEscape("case-" + x.case_id);
-  const std::string key = HtmlEscape(x.verifier_key);
+  const std::string key = HtmlEscape(x.verifier_key);  // shown for comparison only
   size_t redacted = 0;
   for (const json& e : x.entries) redacted += RedactedReason(e).empty() ? 0 : 1;
 
@@ -292,7 +349,10 @@ std::string ExportHtml(const CaseExport& x) {
       }
       auto payload = e.find("payload");
       if (payload != e.end() && !payload->is_null() && !payload->empty()) {
-        h += "<pre>" + HtmlEscape(Pretty(*payload)) + "</pre>";
+        std::string text;
+        Readable(*payload, 0, &text);
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        h += "<pre>" + HtmlEscape(text) + "</pre>";
       }
       h += "</td></tr>\n";
     }
@@ -312,15 +372,19 @@ std::string ExportHtml(const CaseExport& x) {
        "band, e.g. <code>kasane log verifier-key --data DIR</code>, and check it matches).</p>\n";
 
   h += "<h2>検証の手順 (how an auditor verifies this report)</h2>\n<ol>\n";
+  h += "<li>検証鍵を別の経路で入手します (obtain the verifier key out of band): "
+       "<code>kasane log verifier-key --data DIR &gt; log.vkey</code>, or the key the "
+       "municipality publishes; it must equal the key above.</li>\n";
   h += "<li>ケースの監査バンドルを取得します (fetch the case's audit bundle): "
        "<code>kasane audit-bundle --data DIR --stream " +
        stream + " &gt; " + stream + ".json</code>, or over the API <code>GET /v1/cases/" + id +
        "/audit-bundle</code> (auditors and the secretariat).</li>\n";
   h += "<li>バンドルを検証します (verify it offline): <code>kasane verify-bundle " + stream +
-       ".json --key '" + key + "'</code>, or independently <code>python3 tools/verify_bundle.py " +
-       stream + ".json --key '" + key +
-       "'</code>. Both exit 0 only when every event is "
-       "included in a tree head the key signed.</li>\n";
+       ".json --key &quot;$(cat log.vkey)&quot;</code>, or independently <code>python3 "
+       "tools/verify_bundle.py " +
+       stream +
+       ".json --key-file log.vkey</code>. Both exit 0 only when every event is included in a "
+       "tree head the key signed.</li>\n";
   h += "<li>照合します (compare): every position and event id in the table above must be an event "
        "of the verified bundle (the bundle holds each event's envelope; sealed personal content "
        "stays ciphertext in it, so the bundle proves the record, this report shows its "
@@ -335,9 +399,9 @@ std::string ExportHtml(const CaseExport& x) {
   h += "<footer><p class=\"small\">kasane export (" + std::string(kExportFormat) + ")";
   if (recorded) {
     h += ": この出力は " + HtmlEscape(x.agency) + " の閲覧記録 (access record, stream access-" +
-         HtmlEscape(x.agency) + ") に記録されています";
+         HtmlEscape(x.agency) + ") に記録されています。";
   }
-  h += ".</p></footer>\n";
+  h += "</p></footer>\n";
   h += "</body>\n</html>\n";
   return h;
 }

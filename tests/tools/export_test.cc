@@ -391,11 +391,15 @@ TEST_F(ExportTest, HtmlIsASelfContainedPrintableReportWithEveryValueEscaped) {
        {"<script", "<link", "src=", "href=", "url(", "@import", "http://", "https://"}) {
     EXPECT_EQ(h.find(bad), std::string::npos) << bad;
   }
-  // The hostile summary (in the payload's JSON: its quotes and line break JSON-escaped), escaped.
-  EXPECT_NE(
-      h.find("&quot;summary&quot;: &quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt; "
-             "&amp; 父の入院, 息子\\n二行目&quot;"),
-      std::string::npos);
+  // The hostile summary, escaped (the payload is shown as "key: value" lines; a line break in
+  // a value continues on an indented line).
+  EXPECT_NE(h.find("summary: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 父の入院, "
+                   "息子\n  二行目"),
+            std::string::npos);
+  EXPECT_NE(h.find("members:\n  - person: p-father\n    profile:\n"), std::string::npos);
+  // Payload times in Japan time, with the raw nanoseconds.
+  EXPECT_NE(h.find("validFrom: 2024-01-14T00:00:00+09:00 (1705158000000000000)"),
+            std::string::npos);
   // One table row per entry (plus the header row of the timeline).
   size_t rows = 0;
   const size_t tbody = h.find("<tbody>");
@@ -419,8 +423,11 @@ TEST_F(ExportTest, HtmlIsASelfContainedPrintableReportWithEveryValueEscaped) {
   EXPECT_NE(h.find(x["verifierKey"].get<std::string>()), std::string::npos);
   EXPECT_NE(h.find("kasane audit-bundle --data DIR --stream case-c-1"), std::string::npos);
   EXPECT_NE(h.find("GET /v1/cases/c-1/audit-bundle"), std::string::npos);
-  EXPECT_NE(h.find("kasane verify-bundle case-c-1.json --key"), std::string::npos);
-  EXPECT_NE(h.find("python3 tools/verify_bundle.py case-c-1.json"), std::string::npos);
+  EXPECT_NE(h.find("kasane log verifier-key --data DIR &gt; log.vkey"), std::string::npos);
+  EXPECT_NE(h.find("kasane verify-bundle case-c-1.json --key &quot;$(cat log.vkey)&quot;"),
+            std::string::npos);
+  EXPECT_NE(h.find("python3 tools/verify_bundle.py case-c-1.json --key-file log.vkey"),
+            std::string::npos);
   EXPECT_NE(h.find("閲覧記録"), std::string::npos);
 
   // The secretariat's report marks the redacted entries with the reason, and says no access
