@@ -227,8 +227,13 @@ void Run(CliContext& ctx, const ExportFlags& f) {
   {
     auto probe = OpenLog(ctx, f.data, /*create=*/false);
     if (!probe.ok()) {
-      return Fail(ctx, NotFound("no kasane data in " + f.data.dir + " (" +
-                                std::string(probe.status().message()) + ")"));
+      const std::string why(probe.status().message());
+      if (why.find("lock") != std::string::npos) {
+        return Fail(ctx, Unavailable("the data in " + f.data.dir +
+                                     " is in use (locked by whoever has it open: stop `kasane "
+                                     "serve`, or export over the API)"));
+      }
+      return Fail(ctx, NotFound("no kasane data in " + f.data.dir + " (" + why + ")"));
     }
   }
   auto key = ResolveMasterKey(f.data.master_key_file);

@@ -529,6 +529,14 @@ TEST_F(ExportTest, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.err.find("no kasane data in " + nowhere), std::string::npos) << o.err;
   EXPECT_TRUE(std::filesystem::is_empty(nowhere));
+  // A folder another process has open (a running server) is locked: said so, not "no data".
+  {
+    std::unique_ptr<eventstore::EventLog> held = OpenLog();
+    ASSERT_NE(held, nullptr);
+    o = Export("--case c-1 --as st-cm");
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_NE(o.err.find("is in use"), std::string::npos) << o.err;
+  }
   // An --out in a folder that does not exist: refused before anything is read.
   o = Export("--case c-1 --as st-cm --out '" + tmp.Sub("missing/x.json") + "'");
   EXPECT_EQ(o.exit_code, 2);
