@@ -85,6 +85,11 @@ class ExportTest : public ::testing::Test {
     for (const auto& [id, s] : dir.staff) {
       if (id.value != "st-sec") staff(s);
     }
+    // A staff member of the lead agency who holds two roles.
+    staff(domain::StaffInfo{domain::StaffId("st-multi"),
+                            domain::AgencyId("ag-takikan"),
+                            {domain::Role::kCaseworker, domain::Role::kCoordinator},
+                            true});
     // The story (its refused disclosure is the API's to refuse; it is not replayed).
     for (const domain::DomainEvent& e : w.log) {
       if (std::holds_alternative<domain::DisclosureRefused>(e.payload)) continue;
@@ -542,6 +547,17 @@ TEST_F(ExportTest, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_NE(o.err.find("--out: cannot create a file in"), std::string::npos) << o.err;
   EXPECT_EQ(LogSize(), size);
+}
+
+TEST_F(ExportTest, AStaffMemberWithSeveralRolesNamesTheOneTheyActIn) {
+  Outcome o = Export("--case c-1 --as st-multi");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("holds several roles (caseworker, coordinator)"), std::string::npos)
+      << o.err;
+  const json x = ExportJson("st-multi", "--role coordinator");
+  EXPECT_EQ(x["exportedBy"],
+            (json{{"staff", "st-multi"}, {"agency", "ag-takikan"}, {"role", "coordinator"}}));
+  EXPECT_FALSE(x["entries"].empty());
 }
 
 TEST_F(ExportTest, HelpHasExamples) {
