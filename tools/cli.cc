@@ -19,6 +19,7 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   AddOpenApiCommand(app, ctx);
   AddImportCommand(app, ctx);
   AddDemoCommand(app, ctx);
+  AddExportCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -65,6 +65,8 @@ void AddOpenApiCommand(CLI::App& app, CliContext& ctx);
 void AddImportCommand(CLI::App& app, CliContext& ctx);
 // Registers `kasane demo` (demo_command.cc; docs/import.md, "The demo").
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
+// Registers `kasane export` (export_command.cc, docs/export.md).
+void AddExportCommand(CLI::App& app, CliContext& ctx);
 
 // Runs the command line; returns the process exit code.
 int RunCli(int argc, char** argv, const Clock& clock);
