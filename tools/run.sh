@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# The run command: installs what is needed, builds, and runs kasane on the default data folder
-# ./data (created on first run). Until the HTTP API exists this runs a smoke workload on the log:
-# append, read, sign a checkpoint, export an audit bundle, verify.
+# The run command: installs what is needed, builds, and serves the HTTP API on the default data
+# folder ./data. On first start (no data folder yet) it loads the demo (`kasane demo`: the three
+# worked examples of DOMAIN.md, agencies and staff of a fictional city, a token per role); a data
+# folder that holds the demo prints its tokens again (the demo is idempotent). Stop with Ctrl-C
+# or SIGTERM (graceful: requests in flight finish, the log closes cleanly).
+#
+# Environment: KASANE_DATA (default ./data), KASANE_LISTEN (default 127.0.0.1:8080; port 0 picks
+# a free port), KASANE_BUILD_DIR (default build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 BUILD_DIR=${KASANE_BUILD_DIR:-build}
 KASANE="$BUILD_DIR/tools/kasane"
 DATA=${KASANE_DATA:-./data}
+LISTEN=${KASANE_LISTEN:-127.0.0.1:8080}
 
-echo "kasane: data folder $DATA"
-echo '{"note":"smoke"}' | "$KASANE" log append --data "$DATA" --stream smoke --type smoke.recorded \
-  --id 00000000-0000-4000-8000-000000000001  # fixed id: running again is an idempotent retry
-"$KASANE" log read --data "$DATA" --stream smoke --limit 3
-"$KASANE" log checkpoint --data "$DATA"
-echo "verifier key: $("$KASANE" log verifier-key --data "$DATA")"
-"$KASANE" audit-bundle --data "$DATA" --stream smoke > "$DATA/smoke-bundle.json"
-python3 tools/verify_bundle.py "$DATA/smoke-bundle.json" --key "$("$KASANE" log verifier-key --data "$DATA")"
-"$KASANE" verify --data "$DATA"
+if [ ! -e "$DATA" ] || [ -f "$DATA/demo-tokens.env" ]; then
+  "$KASANE" demo --data "$DATA"
+fi
+echo "kasane: serving $DATA on $LISTEN (Ctrl-C stops); the tour is in README.md" >&2
+exec "$KASANE" serve --data "$DATA" --listen "$LISTEN"

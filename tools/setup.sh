@@ -17,6 +17,7 @@ PACKAGES=(
   libjemalloc-dev                                    # the kasane binary's allocator
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and benchmarks
   python3 python3-nacl                               # the independent audit-bundle verifier
+  curl jq                                            # the README's tour (and its test)
 )
 
 missing=()
