@@ -45,6 +45,11 @@ Result<std::optional<std::array<uint8_t, 32>>> ResolveMasterKey(const std::strin
 // Prints `s` to stderr and sets exit code 2.
 void Fail(CliContext& ctx, const Status& s);
 
+// The message of a command line that does not parse (CLI11's failure_message): names the command
+// ("kasane log append: --type is required"), lists the commands of a group given none or an
+// unknown one, and points at that command's --help.
+std::string CliFailureMessage(const CLI::App* app, const CLI::Error& e);
+
 // Sets the "Examples:" section at the end of `cmd --help`: `lines` are shell lines, each
 // optionally preceded by a "# what it does" comment line; they are indented under the heading.
 // Every command has one (tests/tools/help_test.cc walks the command tree and checks). Set as a

@@ -80,6 +80,32 @@ void Fail(CliContext& ctx, const Status& s) {
   ctx.exit_code = 2;
 }
 
+std::string CliFailureMessage(const CLI::App* app, const CLI::Error& e) {
+  // The deepest command the parse reached ("kasane log append").
+  const CLI::App* at = app;
+  std::string path = "kasane";
+  while (!at->get_subcommands().empty()) {
+    at = at->get_subcommands().front();
+    path += " " + at->get_name();
+  }
+  const std::string what = e.what();
+  std::string out;
+  if (what.rfind("A subcommand is required", 0) == 0) {
+    std::string names;
+    for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    std::vector<std::string> extra = at->remaining();
+    out = path + ": " +
+          (extra.empty() ? std::string("a command is required")
+                         : "unknown command '" + extra.front() + "'") +
+          " (one of: " + names + ")\n";
+  } else {
+    out = path + ": " + what + "\n";
+  }
+  return out + "Run `" + path + " --help` for more information.\n";
+}
+
 void SetExamples(CLI::App* cmd, const std::vector<std::string>& lines) {
   std::string text = "Examples:\n";
   for (const std::string& line : lines) text += "  " + line + "\n";
