@@ -165,6 +165,12 @@ Result<std::unique_ptr<EventLog>> OpenLog(const CliContext& ctx, const DataFlags
   KASANE_ASSIGN_OR_RETURN(options.master_key, ResolveMasterKey(flags.master_key_file));
   auto log = EventLog::Open(options);
   if (options.master_key) options.master_key->fill(0);
+  if (!log.ok() && log.status().message().find("While lock file") != std::string::npos) {
+    // RocksDB's words for a folder another process has open.
+    return FailedPrecondition("the data folder " + flags.dir +
+                              " is in use by another process (a running `kasane serve`?): "
+                              "stop it first");
+  }
   return log;
 }
 
@@ -240,7 +246,7 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
     auto to = std::make_shared<std::string>();
     AddDataFlags(cmd, *flags);
     cmd->add_option("--to", *to, "the backup folder (must not exist or be empty)")->required();
-    SetExamples(cmd, {"# while the server runs (online and consistent)",
+    SetExamples(cmd, {"# a consistent copy (stop `kasane serve` first: it holds the folder)",
                       "kasane backup --data /srv/kasane/data --to /backup/kasane-2026-04-01"});
     cmd->callback([&ctx, flags, to] {
       std::error_code ec;

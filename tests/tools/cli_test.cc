@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "eventstore/envelope_codec.h"
+#include "eventstore/event_log.h"
 #include "tests/eventstore/raw_db.h"
 #include "tests/eventstore/test_util.h"
 #include "tests/tools/shell.h"
@@ -222,6 +223,22 @@ TEST_F(CliTest, EveryLogCommandRefusesBadInputAndChangesNothing) {
   EXPECT_EQ(Kasane("log read " + Data()).out, before);
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("nowhere")));
   EXPECT_TRUE(std::filesystem::is_empty(dir_.Sub("empty")));
+}
+
+TEST_F(CliTest, AFolderInUseByAnotherProcessIsNamedAsSuch) {
+  AppendSome(1, "s");
+  eventstore::EventLogOptions options;
+  options.dir = dir_.Sub("data");
+  options.create_if_missing = false;
+  auto held = eventstore::EventLog::Open(options);  // as `kasane serve` would hold it
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  for (std::string cmd : {"log read", "verify", "log append --stream s --type t"}) {
+    Outcome r = Kasane(cmd + " " + Data(), "{}");
+    EXPECT_EQ(r.exit_code, 2) << cmd;
+    EXPECT_NE(r.err.find("is in use by another process"), std::string::npos) << cmd << r.err;
+    EXPECT_EQ(r.out, "") << cmd;
+  }
+  EXPECT_EQ((*held)->Size(), 1u);
 }
 
 TEST_F(CliTest, VerifyShowsItsPhasesAndProgressOnStderrOnly) {
