@@ -21,23 +21,27 @@ using testing::kKasane;
 using testing::Outcome;
 using testing::Sh;
 
-// The names listed under "Subcommands:" in a help text: lines indented by exactly two spaces
-// (a description that does not fit is continued on a line indented further).
+// The subcommand names a help text lists: the lines indented by exactly two spaces (a
+// description that does not fit continues on a line indented further) in "Subcommands:" or any
+// other section that is not about options, positionals or examples (CLI11 titles a subcommand
+// group set with ->group("Admin") "Admin:").
 std::vector<std::string> Subcommands(const std::string& help) {
+  static const std::regex kSection(R"(^([A-Z][^:]*):$)");
+  static const std::regex kEntry(R"(^  ([a-z][a-z0-9-]*)( .*)?$)");
   std::vector<std::string> names;
   std::istringstream lines(help);
-  std::string line;
-  bool in_section = false;
+  std::string line, section;
+  std::smatch m;
   while (std::getline(lines, line)) {
-    if (line == "Subcommands:") {
-      in_section = true;
+    if (std::regex_match(line, m, kSection)) {
+      section = m[1];
       continue;
     }
-    if (!in_section) continue;
-    if (line.empty()) break;
-    if (line.size() > 2 && line.compare(0, 2, "  ") == 0 && line[2] != ' ') {
-      names.push_back(line.substr(2, line.find(' ', 2) - 2));
+    if (line.empty() || section.empty() || section == "Options" || section == "Positionals" ||
+        section == "Examples") {
+      continue;
     }
+    if (std::regex_match(line, m, kEntry) && m[1] != "kasane") names.push_back(m[1]);
   }
   return names;
 }
