@@ -1,5 +1,7 @@
 // `kasane log ...`, `kasane verify`, `kasane audit-bundle`, `kasane verify-bundle`,
 // `kasane bench append`: the log used and checked from the command line.
+#include <unistd.h>
+
 #include <algorithm>
 #include <ctime>
 #include <fstream>
@@ -142,6 +144,9 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
         e.occurred_at = *t;
       }
       e.actor = *actor;
+      if (isatty(STDIN_FILENO)) {
+        std::cerr << "log append: reading the payload from the terminal; end it with Ctrl-D\n";
+      }
       e.payload.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
       auto opened = OpenLog(ctx, *flags, true);
       if (!opened.ok()) return Fail(ctx, opened.status());
@@ -283,6 +288,10 @@ void AddLogCommands(CLI::App& app, CliContext& ctx) {
       }
       auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
+      // No count to show (the bundle is built in one call): say what is being read.
+      std::cerr << "audit-bundle: bundling "
+                << (stream->empty() ? std::string("the whole log") : "stream " + *stream)
+                << " with inclusion proofs (the log holds " << (*opened)->Size() << " events)\n";
       auto bundle = eventstore::BuildAuditBundle(
           **opened, stream->empty() ? std::nullopt : std::optional<std::string>(*stream));
       if (!bundle.ok()) return Fail(ctx, bundle.status());
