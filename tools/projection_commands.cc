@@ -116,7 +116,7 @@ void AddStatus(CLI::App& app, CliContext& ctx) {
     if (!engine.ok()) return Fail(ctx, engine.status());
     if (*catch_up) {
       // A stop is reported below, with the others' states; only a store or log error fails.
-      Status st = (*engine)->CatchUp();
+      Status st = (*engine)->CatchUp(ProgressPrinter("projections status: catch-up", "events"));
       bool stopped = false;
       for (const auto& s : (*engine)->Statuses()) stopped |= s.stopped;
       if (!st.ok() && !stopped) return Fail(ctx, st);

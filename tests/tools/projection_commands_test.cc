@@ -111,6 +111,11 @@ TEST_F(ProjectionCommandsTest, RebuildOfOneProjectionLeavesTheOthersAlone) {
   for (const auto& p : nlohmann::json::parse(caught.out)["projections"]) {
     EXPECT_EQ(p["checkpoint"], kEvents) << p.dump();
   }
+  // Its progress goes to stderr (stdout is the JSON alone, parsed above).
+  EXPECT_NE(caught.err.find("projections status: catch-up: " + std::to_string(kEvents) + "/" +
+                            std::to_string(kEvents) + " events"),
+            std::string::npos)
+      << caught.err;
 }
 
 TEST_F(ProjectionCommandsTest, AnUnknownProjectionIsRefusedAndNothingChanges) {
