@@ -7,6 +7,7 @@ namespace kasane::tools {
 int RunCli(int argc, char** argv, const Clock& clock) {
   CLI::App app{"kasane: the event-sourced system of record for the multi-layered support system"};
   app.require_subcommand(1);
+  app.failure_message(CliFailureMessage);
   CliContext ctx;
   ctx.clock = &clock;
   AddLogCommands(app, ctx);

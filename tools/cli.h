@@ -8,9 +8,11 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -42,6 +44,22 @@ Result<std::unique_ptr<eventstore::EventLog>> OpenLog(const CliContext& ctx, con
 Result<std::optional<std::array<uint8_t, 32>>> ResolveMasterKey(const std::string& file);
 // Prints `s` to stderr and sets exit code 2.
 void Fail(CliContext& ctx, const Status& s);
+
+// The message of a command line that does not parse (CLI11's failure_message): names the command
+// ("kasane log append: --type is required"), lists the commands of a group given none or an
+// unknown one, and points at that command's --help.
+std::string CliFailureMessage(const CLI::App* app, const CLI::Error& e);
+
+// Sets the "Examples:" section at the end of `cmd --help`: `lines` are shell lines, each
+// optionally preceded by a "# what it does" comment line; they are indented under the heading.
+// Every command has one (tests/tools/help_test.cc walks the command tree and checks). Set as a
+// footer callback, which CLI11 does not copy into subcommands added later.
+void SetExamples(CLI::App* cmd, const std::vector<std::string>& lines);
+
+// Progress of a long scan, for stderr, in the style of `kasane rebuild`: "<prefix>: done/total
+// <unit>" on the first call, then at most once a second, and on the call where done reaches
+// total. Never personal content: counts only.
+std::function<void(uint64_t, uint64_t)> ProgressPrinter(std::string prefix, std::string unit);
 
 // Registers `kasane log ...`, `kasane verify`, `kasane audit-bundle`, `kasane verify-bundle`.
 void AddLogCommands(CLI::App& app, CliContext& ctx);

@@ -1,5 +1,6 @@
 // `kasane erase`, `kasane backup`, `kasane restore`: the data folder's lifecycle around erasure
 // (docs/erasure.md), and the flags and opening shared by every command that touches a store.
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "eventstore/event_log.h"
 #include "eventstore/merkle.h"
+#include "eventstore/subject_keys.h"
 #include "tools/cli.h"
 
 namespace kasane::tools {
@@ -78,6 +80,55 @@ void Fail(CliContext& ctx, const Status& s) {
   ctx.exit_code = 2;
 }
 
+std::string CliFailureMessage(const CLI::App* app, const CLI::Error& e) {
+  // The deepest command the parse reached ("kasane log append").
+  const CLI::App* at = app;
+  std::string path = "kasane";
+  while (!at->get_subcommands().empty()) {
+    at = at->get_subcommands().front();
+    path += " " + at->get_name();
+  }
+  const std::string what = e.what();
+  std::string out;
+  if (what.rfind("A subcommand is required", 0) == 0) {
+    std::string names;
+    for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    std::vector<std::string> extra = at->remaining();
+    out = path + ": " +
+          (extra.empty() ? std::string("a command is required")
+                         : "unknown command '" + extra.front() + "'") +
+          " (one of: " + names + ")\n";
+  } else {
+    out = path + ": " + what + "\n";
+  }
+  return out + "Run `" + path + " --help` for more information.\n";
+}
+
+void SetExamples(CLI::App* cmd, const std::vector<std::string>& lines) {
+  std::string text = "Examples:\n";
+  for (const std::string& line : lines) text += "  " + line + "\n";
+  cmd->footer([text] { return text; });
+}
+
+std::function<void(uint64_t, uint64_t)> ProgressPrinter(std::string prefix, std::string unit) {
+  using SteadyClock = std::chrono::steady_clock;
+  struct State {
+    bool said = false;
+    SteadyClock::time_point last;
+  };
+  auto state = std::make_shared<State>();
+  return
+      [prefix = std::move(prefix), unit = std::move(unit), state](uint64_t done, uint64_t total) {
+        auto now = SteadyClock::now();
+        if (state->said && done < total && now - state->last < std::chrono::seconds(1)) return;
+        state->said = true;
+        state->last = now;
+        std::cerr << prefix << ": " << done << "/" << total << " " << unit << "\n";
+      };
+}
+
 void AddDataFlags(CLI::App* cmd, DataFlags& flags) {
   cmd->add_option("--data", flags.dir, "data folder")->capture_default_str();
   cmd->add_option("--origin", flags.origin, "checkpoint origin (fixed when the folder is created)")
@@ -89,6 +140,23 @@ void AddDataFlags(CLI::App* cmd, DataFlags& flags) {
 
 Result<std::unique_ptr<EventLog>> OpenLog(const CliContext& ctx, const DataFlags& flags,
                                           bool create) {
+  // Said here, before RocksDB is asked: it would create DIR/log in a folder without a database
+  // even when told not to create one, and its messages name files rather than the mistake.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path dir(flags.dir);
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    return InvalidArgument("--data " + flags.dir + " is a file, not a data folder");
+  }
+  if (!create && fs::is_directory(dir, ec) && !fs::exists(dir / "log" / "CURRENT", ec)) {
+    if (fs::exists(dir / "log.partial", ec)) {
+      return NotFound("the data folder " + flags.dir +
+                      " holds a restore that did not finish (log.partial): run the same "
+                      "`kasane restore` again");
+    }
+    return NotFound("the data folder " + flags.dir + " holds no log (no " + (dir / "log").string() +
+                    " database); is --data right?");
+  }
   eventstore::EventLogOptions options;
   options.dir = flags.dir;
   options.origin = flags.origin;
@@ -97,6 +165,12 @@ Result<std::unique_ptr<EventLog>> OpenLog(const CliContext& ctx, const DataFlags
   KASANE_ASSIGN_OR_RETURN(options.master_key, ResolveMasterKey(flags.master_key_file));
   auto log = EventLog::Open(options);
   if (options.master_key) options.master_key->fill(0);
+  if (!log.ok() && log.status().message().find("While lock file") != std::string::npos) {
+    // RocksDB's words for a folder another process has open.
+    return FailedPrecondition("the data folder " + flags.dir +
+                              " is in use by another process (a running `kasane serve`?): "
+                              "stop it first");
+  }
   return log;
 }
 
@@ -111,15 +185,30 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
     AddDataFlags(cmd, *flags);
     cmd->add_option("--subject", *subject, "the subject id (opaque person id)")->required();
     cmd->add_flag("--yes", *yes, "do not ask for confirmation");
+    SetExamples(cmd, {"# asks for the subject id again before erasing",
+                      "kasane erase --data /srv/kasane/data --subject p-0042",
+                      "# from a script (no question)",
+                      "kasane erase --data /srv/kasane/data --subject p-0042 --yes"});
     cmd->callback([&ctx, flags, subject, yes] {
+      // A malformed id is refused before anything is asked or opened.
+      if (Status valid = eventstore::ValidateSubject(*subject); !valid.ok()) {
+        return Fail(ctx, valid);
+      }
       auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
       EventLog& log = **opened;
       if (!*yes) {
+        // The confirmation is read from stdin, a terminal or not (a script may pipe the id in);
+        // nothing on stdin is a refusal that says how to skip the question.
         std::cerr << "Erase all personal content of subject " << *subject
                   << "? This cannot be undone. Type the subject id to confirm: " << std::flush;
         std::string typed;
-        std::getline(std::cin, typed);
+        if (!std::getline(std::cin, typed)) {
+          std::cerr << "\nkasane: erase: no confirmation on stdin (type the subject id, or pass "
+                       "--yes); nothing was changed\n";
+          ctx.exit_code = 2;
+          return;
+        }
         if (!typed.empty() && typed.back() == '\r') typed.pop_back();
         if (typed != *subject) {
           std::cerr << "\nkasane: erase: the confirmation did not match the subject id; nothing "
@@ -128,6 +217,8 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
           return;
         }
       }
+      std::cerr << "erase: destroying the subject's key (a flush and a compaction of the "
+                   "database: may take a while)\n";
       Status erased = log.EraseSubject(*subject);
       if (!erased.ok()) return Fail(ctx, erased);
       eventstore::NewEvent e;
@@ -155,9 +246,23 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
     auto to = std::make_shared<std::string>();
     AddDataFlags(cmd, *flags);
     cmd->add_option("--to", *to, "the backup folder (must not exist or be empty)")->required();
+    SetExamples(cmd, {"# a consistent copy (stop `kasane serve` first: it holds the folder)",
+                      "kasane backup --data /srv/kasane/data --to /backup/kasane-2026-04-01"});
     cmd->callback([&ctx, flags, to] {
+      std::error_code ec;
+      if (std::filesystem::exists(*to, ec) &&
+          (!std::filesystem::is_directory(*to, ec) || !std::filesystem::is_empty(*to, ec))) {
+        return Fail(ctx, InvalidArgument("--to " + *to +
+                                         (std::filesystem::is_directory(*to, ec)
+                                              ? " is not empty: a backup goes into a new folder"
+                                              : " is a file: a backup goes into a new folder")));
+      }
       auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
+      // A RocksDB checkpoint (hard links where the file system allows) and three small files:
+      // seconds at most, so one line says what is happening rather than a count.
+      std::cerr << "backup: copying " << flags->dir << " (" << (*opened)->Size() << " events) into "
+                << *to << "\n";
       Status s = (*opened)->Backup(*to);
       if (!s.ok()) return Fail(ctx, s);
       std::ifstream master(std::filesystem::path(*to) / "master.key");
@@ -189,22 +294,48 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--ledger", *ledgers,
                     "an erasure ledger to merge (e.g. the live folder's erasure.ledger, or its "
                     "off-site copy); repeatable");
+    SetExamples(cmd, {"# after losing the database: keep the live folder's erasure.ledger",
+                      "kasane restore --from /backup/kasane-2026-04-01 --data /srv/kasane/data",
+                      "# into a new folder, merging the off-site copy of the erasure ledger",
+                      "kasane restore --from /backup/kasane-2026-04-01 --data ./restored \\",
+                      "    --ledger /offsite/erasure.ledger"});
     cmd->callback([&ctx, flags, from, ledgers] {
+      namespace fs = std::filesystem;
       std::error_code ec;
-      bool had_ledger =
-          std::filesystem::exists(std::filesystem::path(flags->dir) / "erasure.ledger", ec);
+      const fs::path dir(flags->dir);
+      bool had_ledger = fs::exists(dir / "erasure.ledger", ec);
       // The views (projections) are derived from the log and would describe the database being
-      // replaced: they are removed and rebuilt from the restored log at the next open.
-      const std::filesystem::path views = std::filesystem::path(flags->dir) / "views";
-      // (Only when no database is there: otherwise the restore refuses and changes nothing.)
-      if (std::filesystem::exists(views, ec) &&
-          !std::filesystem::exists(std::filesystem::path(flags->dir) / "log", ec)) {
-        std::filesystem::remove_all(views, ec);
-        if (ec) return Fail(ctx, IoError("cannot remove " + views.string() + ": " + ec.message()));
-        std::cerr << "kasane: restore: removed " << views.string()
-                  << " (rebuilt from the restored log when next opened)\n";
+      // replaced: they are removed and rebuilt from the restored log at the next open. (Only
+      // when no database is there: otherwise the restore refuses and changes nothing.) They are
+      // moved aside first, beside the data folder, and moved back if the restore refuses, so a
+      // refused restore changes nothing.
+      const fs::path views = dir / "views";
+      fs::path aside;
+      if (fs::exists(views, ec) && !fs::exists(dir / "log", ec)) {
+        fs::path absolute = fs::absolute(dir, ec).lexically_normal();
+        if (!absolute.has_filename()) absolute = absolute.parent_path();
+        aside =
+            absolute.parent_path() / ("." + absolute.filename().string() + ".views-before-restore");
+        fs::remove_all(aside, ec);  // left by a restore that was killed
+        fs::rename(views, aside, ec);
+        if (ec)
+          return Fail(ctx, IoError("cannot move " + views.string() + " aside: " + ec.message()));
       }
+      std::cerr << "restore: copying " << *from << " into " << flags->dir << "\n";
       Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers);
+      if (!aside.empty()) {
+        if (!s.ok()) {
+          fs::rename(aside, views, ec);
+          if (ec) {
+            std::cerr << "kasane: restore: could not move the views back from " << aside.string()
+                      << ": " << ec.message() << "\n";
+          }
+        } else {
+          fs::remove_all(aside, ec);
+          std::cerr << "kasane: restore: removed " << views.string()
+                    << " (rebuilt from the restored log when next opened)\n";
+        }
+      }
       if (!s.ok()) return Fail(ctx, s);
       if (ledgers->empty() && !had_ledger) {
         std::cerr << "kasane: restore: warning: no erasure ledger beside the data folder and no "
@@ -214,7 +345,8 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
       // Opening replays the merged ledger: keys of erased subjects are destroyed again here.
       auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
-      auto report = (*opened)->Verify(nullptr);
+      std::cerr << "restore: verifying the restored log\n";
+      auto report = (*opened)->Verify(ProgressPrinter("restore: verify", "events"));
       if (!report.ok()) return Fail(ctx, report.status());
       for (const auto& p : report->problems) std::cerr << "restore: verify: FAILED: " << p << "\n";
       std::cout << nlohmann::json{{"ok", report->ok()},

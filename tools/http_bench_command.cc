@@ -84,14 +84,24 @@ void AddHttpBenchCommand(CLI::App& app, CliContext& ctx) {
   auto options = std::make_shared<api::HttpBenchOptions>();
   cmd->add_flag("--json", *json, "print one JSON object");
   cmd->add_option("--seconds", options->seconds, "measured seconds per phase and round")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 3600.0));
   cmd->add_option("--warmup", options->warmup_seconds, "unmeasured seconds before each phase")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--rounds", options->rounds, "rounds; figures are medians")
-      ->capture_default_str();
-  cmd->add_option("--server-threads", options->server_threads, "the server's worker threads")
-      ->capture_default_str();
-  cmd->add_option("--tmp", options->temp_root, "folder for the temporary data folder");
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  // More workers than connections, so that no connection waits for a thread.
+  cmd->add_option("--server-threads", options->server_threads,
+                  "the server's worker threads (more than " +
+                      std::to_string(api::kHttpBenchConnections) + ")")
+      ->capture_default_str()
+      ->check(CLI::Range(static_cast<size_t>(api::kHttpBenchConnections) + 1, size_t{4096}));
+  cmd->add_option("--tmp", options->temp_root, "folder for the temporary data folder")
+      ->check(CLI::ExistingDirectory);
+  SetExamples(cmd, {"# three rounds of 5 s per phase (about a minute)", "kasane bench http",
+                    "kasane bench http --seconds 1 --rounds 1 --json"});
   cmd->callback([&ctx, json, options] {
     options->clock = ctx.clock;
     options->log = [](std::string_view line) { std::cerr << "bench http: " << line << "\n"; };

@@ -15,6 +15,8 @@ void AddOpenApiCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("openapi", "print the HTTP API's OpenAPI 3.1 document");
   auto out = std::make_shared<std::string>();
   cmd->add_option("--out", *out, "write the document to this file instead of stdout");
+  SetExamples(cmd, {"kasane openapi > openapi.json", "# regenerate the committed copy",
+                    "kasane openapi --out api/openapi.json"});
   cmd->callback([&ctx, out] {
     const std::string text = api::OpenApiDocument().dump(2) + "\n";
     if (out->empty()) {

@@ -42,6 +42,9 @@ void AddRebuild(CLI::App& app, CliContext& ctx) {
   auto name = std::make_shared<std::string>();
   AddDataFlags(cmd, *flags);
   cmd->add_option("--projection", *name, "only this projection (default: all)");
+  SetExamples(cmd, {"# every projection, with progress on stderr (stop the server first)",
+                    "kasane rebuild --data /srv/kasane/data",
+                    "kasane rebuild --data ./data --projection timeline"});
   cmd->callback([&ctx, flags, name] {
     std::vector<std::string> names = projections::ProjectionNames();
     if (!name->empty()) {
@@ -92,6 +95,7 @@ void AddRebuild(CLI::App& app, CliContext& ctx) {
 void AddStatus(CLI::App& app, CliContext& ctx) {
   auto* group = app.add_subcommand("projections", "the projections beside the log");
   group->require_subcommand(1);
+  SetExamples(group, {"kasane projections status --data ./data"});
   auto* cmd = group->add_subcommand(
       "status", "each projection's checkpoint, lag and stopped state; exit 1 if one stopped");
   auto flags = std::make_shared<DataFlags>();
@@ -102,6 +106,9 @@ void AddStatus(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--catch-up", *catch_up,
                 "apply the committed events first (a projection that cannot apply one shows as "
                 "stopped)");
+  SetExamples(cmd, {"# exit 1 if a projection stopped on an event it could not apply",
+                    "kasane projections status --data /srv/kasane/data",
+                    "kasane projections status --data ./data --catch-up --json"});
   cmd->callback([&ctx, flags, json, catch_up] {
     auto log = OpenLog(ctx, *flags, false);
     if (!log.ok()) return Fail(ctx, log.status());
@@ -109,7 +116,7 @@ void AddStatus(CLI::App& app, CliContext& ctx) {
     if (!engine.ok()) return Fail(ctx, engine.status());
     if (*catch_up) {
       // A stop is reported below, with the others' states; only a store or log error fails.
-      Status st = (*engine)->CatchUp();
+      Status st = (*engine)->CatchUp(ProgressPrinter("projections status: catch-up", "events"));
       bool stopped = false;
       for (const auto& s : (*engine)->Statuses()) stopped |= s.stopped;
       if (!st.ok() && !stopped) return Fail(ctx, st);
@@ -159,17 +166,25 @@ void AddBenchRebuild(CLI::App& app, CliContext& ctx) {
   auto json = std::make_shared<bool>(false);
   auto options = std::make_shared<projections::RebuildBenchmarkOptions>();
   cmd->add_flag("--json", *json, "print one JSON object");
-  cmd->add_option("--events", options->events, "synthetic log size")->capture_default_str();
+  cmd->add_option("--events", options->events, "synthetic log size")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1000}, uint64_t{1'000'000'000}));
   cmd->add_option("--rounds", options->rounds, "rounds; figures are medians")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   cmd->add_option("--seed", options->seed, "synthetic workload seed")->capture_default_str();
   cmd->add_option("--active-cases", options->active_cases, "cases open at once")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
   cmd->add_option("--timeline-reads", options->timeline_reads, "reads of the 1,000-event timeline")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
   cmd->add_flag("--per-projection", options->per_projection,
                 "also rebuild each projection alone (where the time goes)");
-  cmd->add_option("--tmp", options->temp_root, "folder for the temporary log and views");
+  cmd->add_option("--tmp", options->temp_root, "folder for the temporary log and views")
+      ->check(CLI::ExistingDirectory);
+  SetExamples(cmd, {"# a million synthetic events, three rounds (minutes)", "kasane bench rebuild",
+                    "kasane bench rebuild --events 100000 --rounds 1 --json"});
   cmd->callback([&ctx, json, options] {
     options->log = [](std::string_view line) { std::cerr << "bench rebuild: " << line << "\n"; };
     auto report = projections::RunRebuildBenchmark(*options);

@@ -129,6 +129,11 @@ void AddIssue(CLI::App& token, CliContext& ctx) {
   cmd->add_flag("--app-content", f->app_content,
                 "app scope: the content itself (default: metadata only)");
   cmd->add_flag("--json", f->json, "print {id, token, principal, label, issued_at} as JSON");
+  SetExamples(cmd, {"# stop the server first (the data folder is locked while it runs)",
+                    "kasane token issue --data ./data --staff st-0001 --agency ag-city "
+                    "--role caseworker --label 'front desk tablet'",
+                    "kasane token issue --data ./data --agency ag-stats --role app \\",
+                    "    --app-kinds health,care --app-case c-0042 --label 'statistics app'"});
   cmd->callback([&ctx, data, f] {
     auto principal = PrincipalFromFlags(*f);
     if (!principal.ok()) return Fail(ctx, principal.status());
@@ -162,6 +167,7 @@ void AddRevoke(CLI::App& token, CliContext& ctx) {
   auto id = std::make_shared<std::string>();
   AddDataFlags(cmd, *data);
   cmd->add_option("id", *id, "the token's id (12 hex digits, as `token list` shows)")->required();
+  SetExamples(cmd, {"kasane token revoke --data ./data 3f9a0c12b7e4"});
   cmd->callback([&ctx, data, id] {
     auto log = OpenLog(ctx, *data, false);
     if (!log.ok()) return Fail(ctx, log.status());
@@ -186,6 +192,7 @@ void AddList(CLI::App& token, CliContext& ctx) {
   auto json = std::make_shared<bool>(false);
   AddDataFlags(cmd, *data);
   cmd->add_flag("--json", *json, "print a JSON array");
+  SetExamples(cmd, {"kasane token list --data ./data", "kasane token list --data ./data --json"});
   cmd->callback([&ctx, data, json] {
     auto log = OpenLog(ctx, *data, false);
     if (!log.ok()) return Fail(ctx, log.status());
@@ -208,6 +215,7 @@ void AddList(CLI::App& token, CliContext& ctx) {
 void AddTokenCommands(CLI::App& app, CliContext& ctx) {
   auto* token = app.add_subcommand("token", "bearer tokens of the HTTP API: issue, revoke, list");
   token->require_subcommand(1);
+  SetExamples(token, {"kasane token list --data ./data"});
   AddIssue(*token, ctx);
   AddRevoke(*token, ctx);
   AddList(*token, ctx);

@@ -5,11 +5,13 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "eventstore/envelope_codec.h"
+#include "eventstore/event_log.h"
 #include "tests/eventstore/raw_db.h"
 #include "tests/eventstore/test_util.h"
 #include "tests/tools/shell.h"
@@ -155,6 +157,177 @@ TEST_F(CliTest, BadInputGetsAClearErrorAndChangesNothing) {
   EXPECT_EQ(usage.exit_code, 2);
   Outcome read = Kasane("log read " + Data());
   EXPECT_EQ(std::count(read.out.begin(), read.out.end(), '\n'), 1) << read.out;
+}
+
+// A table of bad inputs to the log commands: each exits 2 with a message that says what is wrong,
+// prints nothing on stdout, and changes nothing (the log holds the same events; no folder is
+// created where there was none).
+TEST_F(CliTest, EveryLogCommandRefusesBadInputAndChangesNothing) {
+  AppendSome(3, "case-c-1");
+  std::ofstream(dir_.Sub("a-file")) << "not a folder";
+  std::filesystem::create_directories(dir_.Sub("empty"));
+  const std::string before = Kasane("log read " + Data()).out;
+  ASSERT_EQ(std::count(before.begin(), before.end(), '\n'), 3);
+  const std::string nowhere = " --data '" + dir_.Sub("nowhere") + "'";
+  const std::string empty = " --data '" + dir_.Sub("empty") + "'";
+  const std::string file = " --data '" + dir_.Sub("a-file") + "'";
+  struct Case {
+    std::string args;
+    std::string input;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"log append " + Data() + " --stream s --type t --bogus", "{}", "--bogus"},
+      {"log append " + Data() + " --stream s", "{}", "--type is required"},
+      {"log append " + Data() + " --type t", "{}", "--stream is required"},
+      {"log append " + Data() + " --stream s --type t --expected-version soon", "{}",
+       "expected version must be"},
+      {"log append " + Data() + " --stream case-c-1 --type t --expected-version no_stream", "{}",
+       "current version is 2"},
+      {"log append " + Data() + " --stream s --type t --id nope", "{}", "an event id is a UUID"},
+      {"log append " + Data() + " --stream s --type t --occurred-at yesterday", "{}",
+       "--occurred-at must look like"},
+      {"log append " + Data() + " --stream s --type t --occurred-at 2026-04-01T09:30:00+09:00",
+       "{}", "must be UTC"},
+      {"log append " + Data() + " --stream '' --type t", "{}", "stream name"},
+      {"log append " + Data() + " --stream s --type ''", "{}", "event type"},
+      {"log append" + file + " --stream s --type t", "{}", "is a file, not a data folder"},
+      {"log read " + Data() + " --from -1", "", "--from: must be a number 0 or more"},
+      {"log read " + Data() + " --limit many", "", "--limit"},
+      {"log read " + Data() + " --stream no-such-stream", "",
+       "stream 'no-such-stream' does not exist"},
+      {"log read" + nowhere, "", "does not exist"},
+      {"log read" + empty, "", "holds no log"},
+      {"log read" + file, "", "is a file, not a data folder"},
+      {"log checkpoint" + nowhere, "", "does not exist"},
+      {"log checkpoint" + empty, "", "holds no log"},
+      {"log verifier-key" + nowhere, "", "does not exist"},
+      {"log verifier-key " + Data() + " extra", "", "extra"},
+      {"log", "", "kasane log: a command is required (one of: append, read"},
+      {"log nosuch", "", "kasane log: unknown command 'nosuch'"},
+      {"verify" + nowhere, "", "does not exist"},
+      {"verify" + empty, "", "holds no log"},
+      {"verify " + Data() + " --fast", "", "--fast"},
+      {"audit-bundle" + nowhere + " --stream s", "", "does not exist"},
+      {"audit-bundle " + Data() + " --stream no-such-stream", "", "does not exist"},
+      {"audit-bundle " + Data() + " --case 'c 1'", "", "case id may contain only"},
+      {"audit-bundle " + Data() + " --case c-1 --stream case-c-1", "", "excludes"},
+      {"audit-bundle " + Data() + " --case no-such-case", "", "'case-no-such-case' does not exist"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = Kasane(c.args, c.input);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+  EXPECT_EQ(Kasane("log read " + Data()).out, before);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("nowhere")));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.Sub("empty")));
+}
+
+TEST_F(CliTest, AFolderInUseByAnotherProcessIsNamedAsSuch) {
+  AppendSome(1, "s");
+  eventstore::EventLogOptions options;
+  options.dir = dir_.Sub("data");
+  options.create_if_missing = false;
+  auto held = eventstore::EventLog::Open(options);  // as `kasane serve` would hold it
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  for (std::string cmd : {"log read", "verify", "log append --stream s --type t"}) {
+    Outcome r = Kasane(cmd + " " + Data(), "{}");
+    EXPECT_EQ(r.exit_code, 2) << cmd;
+    EXPECT_NE(r.err.find("is in use by another process"), std::string::npos) << cmd << r.err;
+    EXPECT_EQ(r.out, "") << cmd;
+  }
+  EXPECT_EQ((*held)->Size(), 1u);
+}
+
+TEST_F(CliTest, VerifyShowsItsPhasesAndProgressOnStderrOnly) {
+  AppendSome(4, "case-c-1");
+  Outcome r = Kasane("verify " + Data());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // stdout is the result alone: one JSON object.
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["events"], 4);
+  size_t phase1 = r.err.find("verify: phase 1 of 2");
+  size_t done = r.err.find("verify: 4/4 events");
+  size_t phase2 = r.err.find("verify: phase 2 of 2: the indexes");
+  ASSERT_NE(phase1, std::string::npos) << r.err;
+  ASSERT_NE(done, std::string::npos) << r.err;
+  ASSERT_NE(phase2, std::string::npos) << r.err;
+  EXPECT_LT(phase1, done);
+  EXPECT_LT(done, phase2);
+}
+
+TEST_F(CliTest, AuditBundleOfACaseIsTheBundleOfItsStream) {
+  AppendSome(3, "case-c-7");
+  AppendSome(2, "case-c-8");
+  Outcome by_case = Kasane("audit-bundle " + Data() + " --case c-7");
+  ASSERT_EQ(by_case.exit_code, 0) << by_case.err;
+  Outcome by_stream = Kasane("audit-bundle " + Data() + " --stream case-c-7");
+  ASSERT_EQ(by_stream.exit_code, 0) << by_stream.err;
+  auto a = nlohmann::json::parse(by_case.out);
+  auto b = nlohmann::json::parse(by_stream.out);
+  EXPECT_EQ(a["stream"], "case-c-7");
+  EXPECT_EQ(a["events"], b["events"]);
+  EXPECT_EQ(a["events"].size(), 3u);
+}
+
+TEST_F(CliTest, VerifyBundleTellsBadInputFromABundleThatDoesNotVerify) {
+  AppendSome(3, "case-c-1");
+  Outcome bundle = Kasane("audit-bundle " + Data() + " --case c-1");
+  ASSERT_EQ(bundle.exit_code, 0) << bundle.err;
+  const std::string file = dir_.Sub("bundle.json");
+  std::ofstream(file) << bundle.out;
+  const std::string key_file = dir_.Sub("log.vkey");
+  std::ofstream(key_file) << Kasane("log verifier-key " + Data()).out;
+  // Another log's (well-formed) key.
+  ASSERT_EQ(
+      Kasane("log append --data '" + dir_.Sub("other") + "' --stream s --type t", "{}").exit_code,
+      0);
+  const std::string other_key_file = dir_.Sub("other.vkey");
+  std::ofstream(other_key_file)
+      << Kasane("log verifier-key --data '" + dir_.Sub("other") + "'").out;
+  std::ofstream(dir_.Sub("garbage.json")) << "this is not JSON";
+  std::ofstream(dir_.Sub("other-format.json")) << R"({"format":"something-else/1"})";
+
+  // Success: from a key file, and the bundle on stdin.
+  Outcome ok = Kasane("verify-bundle '" + file + "' --key-file '" + key_file + "'");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("OK: 3 events"), std::string::npos) << ok.out;
+  Outcome piped = Kasane("verify-bundle - --key-file '" + key_file + "'", bundle.out);
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+
+  // A well-formed bundle and key that do not match: the check fails (exit 1).
+  Outcome wrong = Kasane("verify-bundle '" + file + "' --key-file '" + other_key_file + "'");
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
+  EXPECT_NE(wrong.err.find("FAILED: the checkpoint is not signed by this key"), std::string::npos)
+      << wrong.err;
+  EXPECT_EQ(wrong.out, "");
+
+  // Bad input (exit 2).
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"'" + file + "'", "--key or --key-file is required"},
+      {"--key-file '" + key_file + "'", "FILE is required"},
+      {"'" + file + "' --key not-a-key", "--key is not a verifier key"},
+      {"'" + file + "' --key-file '" + dir_.Sub("no.vkey") + "'", "cannot read"},
+      {"'" + file + "' --key x --key-file '" + key_file + "'", "excludes"},
+      {"'" + dir_.Sub("missing.json") + "' --key-file '" + key_file + "'", "cannot read"},
+      {"'" + dir_.Sub("garbage.json") + "' --key-file '" + key_file + "'",
+       "is not an audit bundle"},
+      {"'" + dir_.Sub("other-format.json") + "' --key-file '" + key_file + "'",
+       "is not an audit bundle"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = Kasane("verify-bundle " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
 }
 
 TEST_F(CliTest, BenchAppendPrintsEveryFigure) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -196,6 +197,140 @@ TEST_F(EraseBackupTest, RestoreFailsWhenTheRestoredLogDoesNotVerify) {
   EXPECT_EQ(restore.exit_code, 1) << restore.err;
   EXPECT_EQ(nlohmann::json::parse(restore.out)["ok"], false);
   EXPECT_NE(restore.err.find("does not verify"), std::string::npos);
+}
+
+// Every file under `dir` with its size, to tell that a refused command changed nothing.
+std::map<std::string, uintmax_t> Listing(const std::string& dir) {
+  std::map<std::string, uintmax_t> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    out[e.path().string()] = e.is_regular_file() ? e.file_size() : 0;
+  }
+  return out;
+}
+
+TEST_F(EraseBackupTest, EraseRefusesBadInputBeforeAskingAndChangesNothing) {
+  auto parts = Seed(3);
+  struct Case {
+    std::string args;
+    std::string input;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"erase " + Data() + " --yes", "", "--subject is required"},
+      {"erase " + Data() + " --subject person-1 --force", "", "--force"},
+      {"erase " + Data() + " --subject '' --yes", "", "a subject id must be 1..256 bytes"},
+      {"erase " + Data() + " --subject \"$(printf 'a\\tb')\" --yes", "",
+       "must not hold control characters"},
+      // No confirmation at all on stdin (a script that forgot --yes).
+      {"erase " + Data() + " --subject person-1", "", "no confirmation on stdin"},
+      {"erase --data '" + Folder("empty") + "' --subject person-1 --yes", "", "holds no log"},
+  };
+  fs::create_directories(Folder("empty"));
+  // (Opening a database rewrites its files: what must not change is what the log holds.)
+  const std::string before = Kasane("log read " + Data()).out;
+  for (const Case& c : cases) {
+    Outcome r = Kasane(c.args, c.input);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+  EXPECT_EQ(Kasane("log read " + Data()).out, before);
+  EXPECT_FALSE(fs::exists(Folder("data") + "/erasure.ledger"));
+  EXPECT_TRUE(fs::is_empty(Folder("empty")));
+  auto log = Open();
+  EXPECT_FALSE(log->IsErased("person-1"));
+  EXPECT_EQ(log->Size(), 3u);
+  EXPECT_EQ(log->Unseal(IdFrom(1), parts[0])->value_or(""), "name 1");
+}
+
+TEST_F(EraseBackupTest, BackupRefusesBadInputAndChangesNothing) {
+  Seed(2);
+  fs::create_directories(Folder("full"));
+  std::ofstream(Folder("full") + "/keep.txt") << "mine";
+  std::ofstream(Folder("a-file")) << "mine";
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"backup " + Data(), "--to is required"},
+      {"backup " + Data() + " --to '" + Folder("full") + "'", "is not empty"},
+      {"backup " + Data() + " --to '" + Folder("a-file") + "'", "is a file"},
+      {"backup --data '" + Folder("nowhere") + "' --to '" + Folder("bk") + "'", "does not exist"},
+      {"backup " + Data() + " --to '" + Folder("bk") + "' --compress", "--compress"},
+  };
+  const std::string data = Kasane("log read " + Data()).out;
+  const auto full = Listing(Folder("full"));
+  for (const Case& c : cases) {
+    Outcome r = Kasane(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+  EXPECT_EQ(Kasane("log read " + Data()).out, data);
+  EXPECT_EQ(Listing(Folder("full")), full);
+  EXPECT_FALSE(fs::exists(Folder("bk")));
+  EXPECT_FALSE(fs::exists(Folder("nowhere")));
+}
+
+TEST_F(EraseBackupTest, BackupAndRestoreSayWhatTheyAreDoing) {
+  Seed(5);
+  Outcome backup = Kasane("backup " + Data() + " --to '" + Folder("backup") + "'");
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_NE(backup.err.find("backup: copying"), std::string::npos) << backup.err;
+  EXPECT_NE(backup.err.find("(5 events)"), std::string::npos) << backup.err;
+  Outcome restore = Kasane("restore --from '" + Folder("backup") + "' " + Data("restored"));
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  size_t copying = restore.err.find("restore: copying");
+  size_t verifying = restore.err.find("restore: verifying the restored log");
+  size_t done = restore.err.find("restore: verify: 5/5 events");
+  ASSERT_NE(copying, std::string::npos) << restore.err;
+  ASSERT_NE(verifying, std::string::npos) << restore.err;
+  ASSERT_NE(done, std::string::npos) << restore.err;
+  EXPECT_LT(copying, verifying);
+  EXPECT_LT(verifying, done);
+  EXPECT_EQ(nlohmann::json::parse(restore.out)["events"], 5);  // stdout: the result alone
+}
+
+TEST_F(EraseBackupTest, RestoreRefusesBadInputAndChangesNothing) {
+  Seed(2);
+  ASSERT_EQ(Kasane("backup " + Data() + " --to '" + Folder("backup") + "'").exit_code, 0);
+  // A folder whose database was lost, with stale views and something restore does not know:
+  // refused, and the views are still there afterwards.
+  fs::create_directories(Folder("damaged") + "/views");
+  std::ofstream(Folder("damaged") + "/views/CURRENT") << "stale";
+  std::ofstream(Folder("damaged") + "/notes.txt") << "mine";
+  fs::create_directories(Folder("not-a-backup"));
+  std::ofstream(Folder("not-a-backup") + "/x") << "x";
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::string from = " --from '" + Folder("backup") + "'";
+  const std::vector<Case> cases = {
+      {"restore " + Data("target"), "--from is required"},
+      {"restore --from '" + Folder("nowhere") + "' " + Data("target"), "is not a kasane backup"},
+      {"restore --from '" + Folder("not-a-backup") + "' " + Data("target"),
+       "is not a kasane backup"},
+      {"restore" + from + " " + Data("target") + " --ledger '" + Folder("no.ledger") + "'",
+       "the erasure ledger " + Folder("no.ledger") + " does not exist"},
+      {"restore" + from + " " + Data(), "is not empty"},  // the live folder
+      {"restore" + from + " " + Data("damaged"), "is not empty (it holds notes.txt)"},
+      {"restore" + from + " " + Data("target") + " --force", "--force"},
+  };
+  const std::string data = Kasane("log read " + Data()).out;
+  const auto damaged = Listing(Folder("damaged"));
+  for (const Case& c : cases) {
+    Outcome r = Kasane(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+  EXPECT_FALSE(fs::exists(Folder("target")));
+  EXPECT_EQ(Kasane("log read " + Data()).out, data);
+  EXPECT_EQ(Listing(Folder("damaged")), damaged);
+  EXPECT_FALSE(fs::exists(Folder(".damaged.views-before-restore")));
 }
 
 TEST_F(EraseBackupTest, MasterKeyFromAFileOrTheEnvironment) {

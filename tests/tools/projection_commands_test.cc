@@ -111,6 +111,11 @@ TEST_F(ProjectionCommandsTest, RebuildOfOneProjectionLeavesTheOthersAlone) {
   for (const auto& p : nlohmann::json::parse(caught.out)["projections"]) {
     EXPECT_EQ(p["checkpoint"], kEvents) << p.dump();
   }
+  // Its progress goes to stderr (stdout is the JSON alone, parsed above).
+  EXPECT_NE(caught.err.find("projections status: catch-up: " + std::to_string(kEvents) + "/" +
+                            std::to_string(kEvents) + " events"),
+            std::string::npos)
+      << caught.err;
 }
 
 TEST_F(ProjectionCommandsTest, AnUnknownProjectionIsRefusedAndNothingChanges) {
@@ -120,6 +125,59 @@ TEST_F(ProjectionCommandsTest, AnUnknownProjectionIsRefusedAndNothingChanges) {
   EXPECT_NE(r.err.find("timeline"), std::string::npos) << r.err;  // the known names are listed
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data") + "/views"));
+}
+
+TEST_F(ProjectionCommandsTest, BadInputIsRefusedAndNothingIsCreated) {
+  std::filesystem::create_directories(dir_.Sub("empty"));
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"rebuild --data '" + dir_.Sub("nowhere") + "'", "does not exist"},
+      {"rebuild --data '" + dir_.Sub("empty") + "'", "holds no log"},
+      {"rebuild " + Data() + " --projection", "--projection"},
+      {"rebuild " + Data() + " --all", "--all"},
+      {"projections status --data '" + dir_.Sub("nowhere") + "'", "does not exist"},
+      {"projections status --data '" + dir_.Sub("empty") + "' --catch-up", "holds no log"},
+      {"projections status " + Data() + " --verbose", "--verbose"},
+      {"projections", "kasane projections: a command is required (one of: status)"},
+      {"projections list " + Data(), "unknown command 'list'"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = Kasane(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("nowhere")));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.Sub("empty")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data") + "/views"));
+}
+
+TEST(BenchRebuildTest, BadSizesAreRefusedBeforeAnythingRuns) {
+  TempDir tmp;
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"--events 0", "--events: Value 0 not in range"},
+      {"--events 999", "--events"},
+      {"--events lots", "--events"},
+      {"--rounds 0", "--rounds: Value 0 not in range"},
+      {"--rounds -1", "--rounds"},
+      {"--active-cases 0", "--active-cases"},
+      {"--timeline-reads 0", "--timeline-reads"},
+      {"--tmp '" + tmp.Sub("nowhere") + "'", "Directory does not exist"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = Sh(kKasane + " bench rebuild --tmp '" + tmp.path() + "' " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
 }
 
 TEST(BenchRebuildTest, PrintsOneJsonObjectWithTheFigures) {

@@ -179,5 +179,40 @@ TEST_F(TokenCommandsTest, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("absent")));
 }
 
+TEST_F(TokenCommandsTest, MoreBadInputExitsTwoAndChangesNothing) {
+  Outcome issued =
+      Kasane("token issue " + Data() + " --staff st-1 --agency ag-1 --role coordinator");
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  const std::string before = Kasane("token list --json " + Data()).out;
+  std::filesystem::create_directories(dir_.Sub("empty"));
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"token issue " + Data() + " --staff st-1 --agency ag-1 --role caseworker --label '" +
+           std::string(201, 'x') + "'",
+       "at most 200 bytes"},
+      {"token issue " + Data() + " --staff st-1 --agency ag-1 --role caseworker --expires 1d",
+       "--expires"},
+      {"token revoke " + Data() + " not-an-id", "no token has id 'not-an-id'"},
+      {"token revoke " + Data() + " 0123456789ab 0123456789ac", "0123456789ac"},
+      {"token revoke --data '" + dir_.Sub("nowhere") + "' 0123456789ab", "does not exist"},
+      {"token list --data '" + dir_.Sub("empty") + "'", "holds no log"},
+      {"token list " + Data() + " --all", "--all"},
+      {"token", "kasane token: a command is required (one of: issue, revoke, list)"},
+      {"token rotate " + Data(), "unknown command 'rotate'"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = Kasane(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
+  }
+  EXPECT_EQ(Kasane("token list --json " + Data()).out, before);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("nowhere")));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.Sub("empty")));
+}
+
 }  // namespace
 }  // namespace kasane::tools
