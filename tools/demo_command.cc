@@ -161,7 +161,9 @@ void AddDemo(CLI::App& app, CliContext& ctx) {
     ImportOptions options;
     options.clock = ctx.clock;
     options.progress = &std::cerr;
-    options.total = CountCommandLines(dataset);
+    auto total = CheckCommandLines(dataset);
+    if (!total.ok()) return Fail(ctx, total.status());  // the embedded dataset is malformed
+    options.total = *total;
     options.label = "demo";
     auto summary = ImportJsonLines(**server, dataset, options);
     if (!summary.ok()) return Fail(ctx, summary.status());

@@ -4,6 +4,7 @@
 // The data folder is locked by whoever has it open: run it while the server is stopped.
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "api/server.h"
 #include "tools/cli.h"
@@ -39,20 +40,25 @@ void AddImport(CLI::App& app, CliContext& ctx) {
       "  gunzip -c records.jsonl.gz | kasane import - --data ./data");
   cmd->callback([&ctx, data, file, every] {
     std::ifstream in_file;
-    std::istream* in = &std::cin;
+    std::stringstream in_memory;  // standard input, read whole so it can be checked first
+    std::istream* in = &in_file;
     if (*file != "-") {
       in_file.open(*file, std::ios::binary);
       if (!in_file) return Fail(ctx, NotFound("cannot read " + *file));
-      in = &in_file;
+    } else {
+      in_memory << std::cin.rdbuf();
+      in = &in_memory;
     }
+    // Every line parses before the folder is opened: malformed input changes nothing.
+    auto total = CheckCommandLines(*in);
+    if (!total.ok()) return Fail(ctx, total.status());
     auto server = OpenForImport(ctx, *data);
     if (!server.ok()) return Fail(ctx, server.status());
     ImportOptions options;
     options.clock = ctx.clock;
     options.progress = &std::cerr;
     options.progress_every = *every;
-    // The total is known for a file; standard input is read once (it may be a pipe).
-    if (in == &in_file) options.total = CountCommandLines(in_file);
+    options.total = *total;
     auto summary = ImportJsonLines(**server, *in, options);
     if (!summary.ok()) return Fail(ctx, summary.status());
     std::cout << SummaryJson(*summary) << "\n";

@@ -208,18 +208,25 @@ std::string SummaryJson(const ImportSummary& s) {
   return out.dump();
 }
 
-std::optional<uint64_t> CountCommandLines(std::istream& in) {
+Result<uint64_t> CheckCommandLines(std::istream& in) {
   const std::istream::pos_type start = in.tellg();
-  if (start == std::istream::pos_type(-1)) return std::nullopt;
-  uint64_t n = 0;
+  if (start == std::istream::pos_type(-1)) return InvalidArgument("the input cannot be rewound");
+  uint64_t n = 0, number = 0;
   std::string line;
-  for (bool first = true; std::getline(in, line); first = false) {
-    if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-    if (!IsCommentOrBlank(line)) ++n;
+  while (std::getline(in, line)) {
+    ++number;
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    if (IsCommentOrBlank(line)) continue;
+    Result<Line> parsed = ParseLine(line);
+    if (!parsed.ok()) {
+      return InvalidArgument("line " + std::to_string(number) + ": " + parsed.status().message());
+    }
+    ++n;
   }
+  if (in.bad()) return IoError("reading the input failed after line " + std::to_string(number));
   in.clear();
   in.seekg(start);
-  if (!in) return std::nullopt;
+  if (!in) return IoError("the input cannot be rewound");
   return n;
 }
 

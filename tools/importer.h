@@ -26,6 +26,8 @@
 //   record with a random id of its own (api/records.h), which a retry would append again; so an
 //   expected refusal whose event id already has a command.refused record with that rule (stream
 //   `refusals`, read once when the import starts) is counted as replayed without being sent.
+// - kasane import parses every line first (CheckCommandLines) and opens the data folder only when
+//   all parse: malformed input changes nothing.
 // - The import stops at the first unexpected outcome and writes nothing after that line: a
 //   refusal not expected or by another rule, an expected refusal that was accepted (it is then
 //   recorded: the domain accepted it), any other 4xx/5xx, malformed JSON, a line that is not the
@@ -78,9 +80,11 @@ struct ImportSummary {
 // {"lines", "written", "replayed", "refusedAsExpected"} (+ "stoppedAtLine" when stopped).
 std::string SummaryJson(const ImportSummary& summary);
 
-// Counts the command lines of `in` (skipping empty and `#` lines) and rewinds it; nullopt when
-// the stream cannot be rewound (a pipe).
-std::optional<uint64_t> CountCommandLines(std::istream& in);
+// Parses every command line of `in` (skipping empty and `#` lines) without running any, and
+// rewinds it: the number of command lines, or InvalidArgument "line N: ..." for the first
+// malformed one, so that malformed input is refused before the data folder is opened (bad input
+// changes nothing). `in` must be seekable (kasane import reads standard input into memory).
+Result<uint64_t> CheckCommandLines(std::istream& in);
 
 // Runs every command line of `in` through `server`. The Result fails only when the import could
 // not run at all (reading the log); a line that stops it is reported in ImportSummary::stop.

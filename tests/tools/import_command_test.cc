@@ -2,6 +2,8 @@
 // from the committed demo dataset (tools/demo/demo.jsonl), the log then read in process.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -242,18 +244,22 @@ TEST_F(ImportCommandTest, BadInputExitsTwoWithTheLineNumberAndWritesNothingAfter
   struct Case {
     std::string line;
     std::string message;
+    // A line that does not parse is found before the data folder is opened: the whole input is
+    // refused and nothing is written (not even the lines before it). A line that parses but
+    // that the API refuses stops the import there.
+    bool refused_before_opening;
   };
   const std::vector<Case> cases = {
-      {"{\"as\": " + secret, "malformed JSON"},
-      {"[1, 2]", "expected a JSON object"},
-      {no_id.dump(), "/body/eventId: required"},
-      {bad_id.dump(), "/body/eventId: event id must be 32 hex digits"},
-      {unknown_path.dump(), "unknown command path"},
-      {view_path.dump(), "unknown command path"},
-      {unknown_field.dump(), "unknown field 'method'"},
-      {bad_role.dump(), "/as/role"},
-      {invalid_body.dump(), "422 urn:kasane:problem:validation"},
-      {unknown_case.dump(), "404 urn:kasane:problem:not-found"},
+      {"{\"as\": " + secret, "malformed JSON", true},
+      {"[1, 2]", "expected a JSON object", true},
+      {no_id.dump(), "/body/eventId: required", true},
+      {bad_id.dump(), "/body/eventId: event id must be 32 hex digits", true},
+      {unknown_path.dump(), "unknown command path", true},
+      {view_path.dump(), "unknown command path", true},
+      {unknown_field.dump(), "unknown field 'method'", true},
+      {bad_role.dump(), "/as/role", true},
+      {invalid_body.dump(), "422 urn:kasane:problem:validation", false},
+      {unknown_case.dump(), "404 urn:kasane:problem:not-found", false},
   };
   int n = 0;
   for (const Case& c : cases) {
@@ -271,6 +277,11 @@ TEST_F(ImportCommandTest, BadInputExitsTwoWithTheLineNumberAndWritesNothingAfter
         << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find(secret), std::string::npos) << r.err;
+    if (c.refused_before_opening) {
+      EXPECT_EQ(r.out, "");
+      EXPECT_FALSE(std::filesystem::exists(data)) << "the data folder was created";
+      continue;
+    }
     json s = json::parse(r.out, nullptr, false);
     EXPECT_EQ(s["stoppedAtLine"], head.size() + 3) << r.out;
     eventstore::EventLogOptions options;
