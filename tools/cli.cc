@@ -17,6 +17,7 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   AddHttpBenchCommand(app, ctx);
   AddTokenCommands(app, ctx);
   AddOpenApiCommand(app, ctx);
+  AddAdminCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -61,6 +61,9 @@ void AddHttpBenchCommand(CLI::App& app, CliContext& ctx);
 void AddTokenCommands(CLI::App& app, CliContext& ctx);
 // Registers `kasane openapi` (openapi_command.cc).
 void AddOpenApiCommand(CLI::App& app, CliContext& ctx);
+// Registers `kasane init`, `kasane agency add`, `kasane staff add|deactivate`
+// (admin_commands.cc).
+void AddAdminCommands(CLI::App& app, CliContext& ctx);
 
 // Runs the command line; returns the process exit code.
 int RunCli(int argc, char** argv, const Clock& clock);
