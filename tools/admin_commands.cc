@@ -310,12 +310,12 @@ void AddInit(CLI::App& app, CliContext& ctx) {
   cmd->footer(
       "Prints {agency, staff, tokenId, token} as JSON; the token is shown only now.\n"
       "Examples:\n"
-      "  kasane init --data ./data --agency city-hall --agency-name 'Example City welfare "
-      "division'\n"
-      "      --agency-kind municipal_division --staff sec-1\n"
-      "  kasane init --data /var/lib/kasane --agency city --agency-name 'City' --agency-kind "
-      "municipal_division\n"
-      "      --staff sec-1 --token-label 'secretariat laptop' | jq -r .token");
+      "  kasane init --data ./data --agency city-hall \\\n"
+      "      --agency-name 'Example City welfare division' --agency-kind municipal_division \\\n"
+      "      --staff sec-1\n"
+      "  kasane init --data /var/lib/kasane --agency city --agency-name City \\\n"
+      "      --agency-kind municipal_division --staff sec-1 --token-label 'secretariat laptop' \\\n"
+      "      | jq -r .token");
   cmd->callback([&ctx, f] {
     auto agency_body = AgencyBody(f->agency, "agency");
     if (!agency_body.ok()) return Fail(ctx, agency_body.status());
@@ -399,7 +399,7 @@ void AddAgency(CLI::App& app, CliContext& ctx) {
   cmd->footer(
       "Prints {eventId, position, replayed}. Exit 1: refused by a rule (recorded).\n"
       "Examples:\n"
-      "  kasane agency add --data ./data --id csw-council --name 'Social welfare council'\n"
+      "  kasane agency add --data ./data --id csw-council --name 'Social welfare council' \\\n"
       "      --kind social_welfare_council --field poverty --programme-part "
       "participation_support\n"
       "  kasane agency add --data ./data --as sec-1 --id tax --name 'Tax division' --kind "

@@ -144,7 +144,8 @@ void AddServe(CLI::App& app, CliContext& ctx) {
       "  kasane serve --data /var/lib/kasane --listen 127.0.0.1:8443 \\\n"
       "      --tls-cert /etc/kasane/tls/cert.pem --tls-key /etc/kasane/tls/key.pem\n"
       "  kasane serve --config /etc/kasane/kasane.toml\n"
-      "  KASANE_LISTEN=0.0.0.0:8080 kasane serve --config /etc/kasane/kasane.toml --check-config\n"
+      "  KASANE_LISTEN=127.0.0.1:9090 kasane serve --config /etc/kasane/kasane.toml "
+      "--check-config\n"
       "Issue tokens first (with the server stopped): kasane init --help, kasane token issue "
       "--help");
   cmd->callback([&ctx, flags, cmd] {
