@@ -92,13 +92,21 @@ Status ApplyConfigFile(CLI::App& cmd, const std::string& file) {
       return InvalidArgument("--config " + file + ": unknown key '" + item.name +
                              "' (known: " + KnownKeys() + ")");
     }
-    CLI::Option* opt = cmd.get_option("--" + name);
-    if (opt->count() > 0) continue;  // a flag or an environment variable gave it
+    // The whole file is checked, also the keys a flag or environment variable overrides.
     if (item.inputs.size() != 1) {
       return InvalidArgument("--config " + file + ": '" + item.name + "' takes one value");
     }
+    const std::string& value = item.inputs.front();
+    if (!value.empty() && (value.front() == '"' || value.front() == '\'' || value.back() == '"' ||
+                           value.back() == '\'')) {
+      // CLI11's reader ends a value at `#` even inside quotes, leaving the quote unbalanced.
+      return InvalidArgument("--config " + file + ": '" + item.name +
+                             "': unbalanced quotes (a # starts a comment, even inside quotes)");
+    }
+    CLI::Option* opt = cmd.get_option("--" + name);
+    if (opt->count() > 0) continue;  // a flag or an environment variable gave it
     try {
-      opt->add_result(item.inputs.front());
+      opt->add_result(value);
       opt->run_callback();  // the option's validators, then its variable
     } catch (const CLI::Error& e) {
       return InvalidArgument("--config " + file + ": " + e.what());

@@ -133,6 +133,7 @@ TEST_F(ServeTest, BadSettingsAreExit2AndOpenNothing) {
   const std::string unknown_key = Write("typo.toml", "[serve]\nlisen = \"127.0.0.1:1\"\n");
   const std::string unknown_section = Write("section.toml", "[server]\nlisten = \"x:1\"\n");
   const std::string bad_threads = Write("threads.toml", "threads = 2\n");
+  const std::string hash = Write("hash.toml", "data = \"/srv/a#b\"\n");
   const std::vector<Case> cases = {
       {"--listen 8080", "", "HOST:PORT"},
       {"--listen 127.0.0.1:99999", "", "0 to 65535"},
@@ -146,6 +147,7 @@ TEST_F(ServeTest, BadSettingsAreExit2AndOpenNothing) {
       {"--config '" + unknown_key + "'", "", "unknown key 'lisen'"},
       {"--config '" + unknown_section + "'", "", "unknown section 'server'"},
       {"--config '" + bad_threads + "'", "", "threads"},
+      {"--config '" + hash + "'", "", "unbalanced quotes"},
       {"--config '" + dir_.Sub("missing.toml") + "'", "", "cannot read"},
   };
   for (const Case& c : cases) {
