@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -107,6 +109,57 @@ json HashesJson(const std::vector<eventstore::Hash>& hashes) {
   return a;
 }
 
+// The last OpenSSL error as text (the queue is per thread; it is emptied).
+std::string OpenSslError() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    out = buf;
+  }
+  return out.empty() ? std::string("unknown OpenSSL error") : out;
+}
+
+// Plain HTTP, or HTTPS (httplib::SSLServer) when the options name a certificate and a key.
+// TLS 1.2 at least, no compression, no renegotiation; the certificate file may hold a chain
+// (leaf first, PEM). A file that does not load, or a key that does not match the certificate,
+// is kInvalidArgument naming the file (never the key material).
+Result<std::unique_ptr<httplib::Server>> MakeHttpServer(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return InvalidArgument("TLS needs both a certificate file and a private key file");
+  }
+  if (o.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
+  std::string error;
+  auto server = std::make_unique<httplib::SSLServer>([&o, &error](SSL_CTX& ctx) {
+    ERR_clear_error();
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION) != 1) {
+      error = "cannot require TLS 1.2: " + OpenSslError();
+      return false;
+    }
+    if (SSL_CTX_use_certificate_chain_file(&ctx, o.tls_cert_file.c_str()) != 1) {
+      error = "cannot load the certificate " + o.tls_cert_file + ": " + OpenSslError();
+      return false;
+    }
+    if (SSL_CTX_use_PrivateKey_file(&ctx, o.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      error = "cannot load the private key " + o.tls_key_file +
+              " (or it does not match the certificate): " + OpenSslError();
+      return false;
+    }
+    if (SSL_CTX_check_private_key(&ctx) != 1) {
+      error = "the private key " + o.tls_key_file + " does not match the certificate " +
+              o.tls_cert_file;
+      ERR_clear_error();
+      return false;
+    }
+    return true;
+  });
+  if (!server->is_valid()) {
+    return InvalidArgument("TLS: " + (error.empty() ? "cannot set up OpenSSL" : error));
+  }
+  return std::unique_ptr<httplib::Server>(std::move(server));
+}
+
 }  // namespace
 
 ApiServer::Impl::Impl(ServerOptions o)
@@ -157,6 +210,8 @@ Status ApiServer::Impl::Open() {
   }
   clock = options.clock;
   random = options.random;
+  // TLS first: a certificate or key that does not load fails before the data folder is opened.
+  KASANE_ASSIGN_OR_RETURN(http, MakeHttpServer(options));
   eventstore::EventLogOptions lo;
   lo.dir = options.data_dir;
   lo.origin = options.origin;
@@ -196,24 +251,24 @@ Status ApiServer::Impl::Open() {
       });
 
   const size_t threads = options.threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http.set_payload_max_length(options.max_body_bytes);
+  http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http->set_payload_max_length(options.max_body_bytes);
   // httplib writes headers and body in separate sends: without TCP_NODELAY the body waits
   // for the client's delayed ACK (about 40 ms per request; BENCHMARKS.md, HTTP).
-  http.set_tcp_nodelay(true);
-  http.set_keep_alive_max_count(100000);
-  http.set_keep_alive_timeout(30);
-  http.set_read_timeout(10, 0);
-  http.set_write_timeout(10, 0);
+  http->set_tcp_nodelay(true);
+  http->set_keep_alive_max_count(100000);
+  http->set_keep_alive_timeout(30);
+  http->set_read_timeout(10, 0);
+  http->set_write_timeout(10, 0);
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
-  http.Get(".*", handler);
-  http.Post(".*", handler);
-  http.Put(".*", handler);
-  http.Patch(".*", handler);
-  http.Delete(".*", handler);
-  http.Options(".*", handler);
-  http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&,
-                                                                     httplib::Response& res) {
+  http->Get(".*", handler);
+  http->Post(".*", handler);
+  http->Put(".*", handler);
+  http->Patch(".*", handler);
+  http->Delete(".*", handler);
+  http->Options(".*", handler);
+  http->set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request&,
+                                                                      httplib::Response& res) {
     if (!res.body.empty() || res.status < 400) return httplib::Server::HandlerResponse::Unhandled;
     RequestContext ctx;
     ctx.request_id = NewRequestId(*random);
@@ -229,7 +284,7 @@ Status ApiServer::Impl::Open() {
     SendProblem(res, ctx, p);
     return httplib::Server::HandlerResponse::Handled;
   }));
-  http.set_exception_handler(
+  http->set_exception_handler(
       [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         RequestContext ctx;
         ctx.request_id = NewRequestId(*random);
@@ -241,16 +296,17 @@ Status ApiServer::Impl::Open() {
 
 Status ApiServer::Impl::Start() {
   if (options.port == 0) {
-    bound_port = http.bind_to_any_port(options.host);
+    bound_port = http->bind_to_any_port(options.host);
     if (bound_port <= 0) return Unavailable("cannot bind " + options.host);
   } else {
-    if (!http.bind_to_port(options.host, options.port)) {
+    if (!http->bind_to_port(options.host, options.port)) {
       return Unavailable("cannot bind " + options.host + ":" + std::to_string(options.port));
     }
     bound_port = options.port;
   }
-  listener = std::thread([this] { http.listen_after_bind(); });
-  spdlog::info("http: listening on {}:{}", options.host, bound_port);
+  listener = std::thread([this] { http->listen_after_bind(); });
+  spdlog::info("http: listening on {}:{}{}", options.host, bound_port,
+               options.tls_cert_file.empty() ? "" : " (TLS)");
   return Status::Ok();
 }
 
@@ -261,7 +317,7 @@ void ApiServer::Impl::Stop() {
     stopped = true;
   }
   stopping = true;
-  http.stop();
+  if (http) http->stop();
   if (listener.joinable()) listener.join();
   if (engine) engine->Stop();
   stop_cv.notify_all();
@@ -630,6 +686,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Open(ServerOptions options) {
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
 }
 
+Status ApiServer::CheckTls(const ServerOptions& options) {
+  return MakeHttpServer(options).status();
+}
+
 LocalResponse ApiServer::Call(const LocalRequest& request) {
   Impl& impl = *impl_;
   httplib::Request req;
@@ -674,6 +734,7 @@ void ApiServer::Wait() { impl_->Wait(); }
 int ApiServer::port() const { return impl_->bound_port; }
 eventstore::EventLog& ApiServer::log() { return *impl_->log; }
 TokenStore& ApiServer::tokens() { return *impl_->tokens; }
+CaseStore& ApiServer::cases() { return *impl_->cases; }
 projections::ProjectionEngine& ApiServer::engine() { return *impl_->engine; }
 
 }  // namespace kasane::api

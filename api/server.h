@@ -3,7 +3,8 @@
 // One data folder: the event log (`<data>/log`, eventstore/event_log.h), the projections'
 // views (`<data>/views`, projections/engine.h) followed in the background, and the bearer
 // tokens (api/tokens.h, kept in the log). Every route of api/routes.h is served by one router
-// driven by that table, so the OpenAPI document and the server cannot disagree.
+// driven by that table, so the OpenAPI document and the server cannot disagree. Plain HTTP, or
+// HTTPS when ServerOptions names a certificate and key (httplib::SSLServer over OpenSSL).
 //
 // Each request, in order:
 //   1. a request id (32 hex digits, answered as X-Request-Id; the correlation id of every event
@@ -41,6 +42,7 @@
 
 namespace kasane::api {
 
+class CaseStore;
 class TokenStore;
 
 // One request served in process, without the network and without a token (ApiServer::Call):
@@ -71,6 +73,11 @@ struct ServerOptions {
   std::optional<std::array<uint8_t, 32>> master_key;  // else <data>/master.key
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (see ApiServer::port)
+  // HTTPS: both set, PEM files (the certificate file may hold the chain, leaf first); both
+  // empty: plain HTTP. Loaded by Open (kInvalidArgument when either does not load or they do
+  // not match), before the data folder is opened. TLS 1.2 or later.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Worker threads. A keep-alive connection holds a worker while open, and so does a long-poll
   // or Server-Sent Events reader: size it above the expected concurrent connections.
   size_t threads = 96;
@@ -88,6 +95,9 @@ class ApiServer {
   // Opens the data folder (creating it when missing), catches the projections up to the log's
   // head and starts following it. Does not listen yet.
   static Result<std::unique_ptr<ApiServer>> Open(ServerOptions options);
+  // Loads options' TLS certificate and key as Open would (OK when neither is set), without
+  // opening anything else: `kasane serve --check-config`.
+  static Status CheckTls(const ServerOptions& options);
   ~ApiServer();  // Stop()
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -109,6 +119,9 @@ class ApiServer {
 
   eventstore::EventLog& log();
   TokenStore& tokens();
+  // The case store the command service decides with; its Directory() is the directory
+  // (機関・職員名簿) as of the admin stream's latest commit (the CLI resolves `--as` with it).
+  CaseStore& cases();
   projections::ProjectionEngine& engine();
 
  private:

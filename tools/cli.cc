@@ -21,6 +21,7 @@ int RunCli(int argc, char** argv, const Clock& clock) {
   AddImportCommand(app, ctx);
   AddDemoCommand(app, ctx);
   AddExportCommand(app, ctx);
+  AddAdminCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

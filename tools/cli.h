@@ -85,6 +85,9 @@ void AddImportCommand(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 // Registers `kasane export` (export_command.cc, docs/export.md).
 void AddExportCommand(CLI::App& app, CliContext& ctx);
+// Registers `kasane init`, `kasane agency add`, `kasane staff add|deactivate`
+// (admin_commands.cc).
+void AddAdminCommands(CLI::App& app, CliContext& ctx);
 
 // Runs the command line; returns the process exit code.
 int RunCli(int argc, char** argv, const Clock& clock);

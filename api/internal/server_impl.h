@@ -59,7 +59,8 @@ class ApiServer::Impl {
   std::unique_ptr<TokenStore> tokens;
   std::unique_ptr<CaseStore> cases;
   std::unique_ptr<CommandService> commands;
-  httplib::Server http;
+  // An httplib::SSLServer when ServerOptions names a TLS certificate and key (Open).
+  std::unique_ptr<httplib::Server> http;
   std::thread listener;
   int bound_port = 0;
   std::atomic<bool> stopping{false};
