@@ -391,6 +391,8 @@ void AddInit(CLI::App& app, CliContext& ctx) {
 void AddAgency(CLI::App& app, CliContext& ctx) {
   auto* agency = app.add_subcommand("agency", "the directory's support agencies (支援機関)");
   agency->require_subcommand(1);
+  SetExamples(agency,
+              {"kasane agency add --data ./data --id ag-tax --name '税務課' --kind tax_division"});
   auto* cmd = agency->add_subcommand("add", "register a support agency (agency.registered)");
   auto f = std::make_shared<AdminFlags>();
   auto a = std::make_shared<AgencyFlags>();
@@ -414,6 +416,9 @@ void AddAgency(CLI::App& app, CliContext& ctx) {
 void AddStaff(CLI::App& app, CliContext& ctx) {
   auto* staff = app.add_subcommand("staff", "the directory's staff members (職員)");
   staff->require_subcommand(1);
+  SetExamples(staff,
+              {"kasane staff add --data ./data --id st-cm --agency ag-kyotaku --role caseworker",
+               "kasane staff deactivate --data ./data --id st-cm"});
   {
     auto* cmd =
         staff->add_subcommand("add", "register a staff member with roles (staff.registered)");
