@@ -39,10 +39,12 @@ Result<std::optional<uint64_t>> RecordAccess(eventstore::EventLog& log, Random& 
                                              const domain::Principal& principal,
                                              const domain::CaseState& state,
                                              std::span<const domain::DomainEvent> shown,
-                                             UnixNanos now, std::string_view request_id) {
+                                             UnixNanos now, std::string_view request_id,
+                                             std::string_view channel) {
   std::optional<domain::AccessRecorded> record =
       domain::AccessRecordFor(principal, state, shown, now);
   if (!record) return std::optional<uint64_t>();
+  record->channel = std::string(channel);
   domain::DomainEvent e;
   e.id = NewEventId(random);
   e.occurred_at = now;

@@ -43,12 +43,15 @@ domain::Actor ActorOf(const domain::Principal& principal);
 
 // Appends the access record for showing `shown` (events of the case `state`) to `principal`,
 // when any of them is shown in full; returns the position of the record (nullopt when nothing
-// personal was shown). Failure: the log's append error (the caller must not send the content).
+// personal was shown). `channel`: "" for HTTP, else the in-process command reading on the
+// principal's behalf (AccessRecorded::channel). Failure: the log's append error (the caller must
+// not send the content).
 Result<std::optional<uint64_t>> RecordAccess(eventstore::EventLog& log, Random& random,
                                              const domain::Principal& principal,
                                              const domain::CaseState& state,
                                              std::span<const domain::DomainEvent> shown,
-                                             UnixNanos now, std::string_view request_id);
+                                             UnixNanos now, std::string_view request_id,
+                                             std::string_view channel = {});
 
 // Appends a command.refused record. Failure: the log's append error.
 Status RecordRefusal(eventstore::EventLog& log, Random& random, const domain::Principal& principal,

@@ -49,7 +49,9 @@ class TokenStore;
 // the command line's import, demo, administration and export commands act as a named principal
 // through exactly the code the HTTP routes run (routing, body checks, the command service, the
 // scope policy, access records). The caller vouches for the principal (it holds the data
-// folder); a deactivated staff member is still refused (401).
+// folder). A deactivated staff member's reads are refused (401); their commands go to the
+// domain, which answers a retry of an earlier command with its original result and refuses
+// anything new (rule actor, recorded).
 struct LocalRequest {
   domain::Principal principal;
   std::string method = "GET";
@@ -59,6 +61,10 @@ struct LocalRequest {
   // Decide a command as of this time (consent validity, due dates) instead of the clock: the
   // import of records that happened in the past. The log still records its own clock.
   std::optional<UnixNanos> decide_at;
+  // Who reads on the principal's behalf, e.g. "kasane export": recorded in the access records
+  // of content this request shows (AccessRecorded::channel), so an export by whoever held the
+  // data folder is never mistaken for the staff member's own read. Empty: "in-process".
+  std::string channel;
 };
 struct LocalResponse {
   int status = 0;

@@ -41,7 +41,8 @@ Status ApiServer::Impl::RecordShown(const RequestContext& ctx, const CaseSnapsho
                                     const std::vector<domain::DomainEvent>& shown) {
   if (shown.empty()) return Status::Ok();
   const auto started = std::chrono::steady_clock::now();
-  auto r = RecordAccess(*log, *random, ctx.principal, snap.state, shown, ctx.now, ctx.request_id);
+  auto r = RecordAccess(*log, *random, ctx.principal, snap.state, shown, ctx.now, ctx.request_id,
+                        ctx.channel);
   append_seconds.With({"access"})
       .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!r.ok()) {

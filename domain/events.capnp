@@ -397,5 +397,6 @@ struct AccessRecorded {
   kinds @4 :List(Text);
   basis @5 :Text;
   events @6 :List(Data);
+  channel @7 :Text;
 }
 

@@ -820,6 +820,10 @@ struct AccessRecorded {
   KindSet kinds;
   std::string basis;  // the ScopeDecision reason, e.g. "recording_agency"
   std::vector<EventId> events;
+  // How the content left: "" = the HTTP API, to a bearer token of `staff`; otherwise the command
+  // that read it in process on `staff`'s behalf (e.g. "kasane export"), run by whoever held the
+  // data folder, so an auditor can tell an operator's export from the staff member's own read.
+  std::string channel;
   template <typename S, typename V>
   static void Describe(S& s, V& v) {
     v.Field("caseId", s.case_id);
@@ -829,6 +833,7 @@ struct AccessRecorded {
     v.Field("kinds", s.kinds);
     v.Field("basis", s.basis);
     v.Field("events", s.events);
+    v.Field("channel", s.channel);
   }
 };
 

@@ -14,7 +14,7 @@ std::string StaffPrefix(std::string_view staff) { return internal::IdKey('s', st
 class AccessRegister final : public Projection {
  public:
   std::string_view Name() const override { return kAccessRegisterName; }
-  uint32_t SchemaVersion() const override { return 1; }
+  uint32_t SchemaVersion() const override { return 2; }  // 2: entries carry `channel`
 
   Status Apply(const ProjectedEvent& e, Changes& changes) override {
     const auto* a = std::get_if<domain::AccessRecorded>(&e.event.payload);

@@ -198,6 +198,7 @@ struct Answer {
 Answer Post(api::ApiServer& server, const domain::Principal& principal, const std::string& target,
             const json& body) {
   api::LocalRequest request;
+  request.channel = "kasane admin";
   request.principal = principal;
   request.method = "POST";
   request.target = target;

@@ -152,6 +152,7 @@ Result<CaseExport> Read(api::ApiServer& server, const domain::Principal& princip
     r.principal = principal;
     r.method = "GET";
     r.target = target;
+    r.channel = "kasane export";  // the access record says who read on the staff member's behalf
     return server.Call(r);
   };
   CaseExport x;

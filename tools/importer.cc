@@ -260,6 +260,7 @@ Result<ImportSummary> ImportJsonLines(api::ApiServer& server, std::istream& in,
       api::LocalRequest req;
       req.principal = line.principal;
       req.method = "POST";
+      req.channel = "kasane import";
       req.target = line.path;
       req.body = line.body.dump();
       if (line.occurred_at) req.decide_at = std::min(*line.occurred_at, clock.Now());

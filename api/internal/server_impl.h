@@ -36,7 +36,9 @@ struct RequestContext {
   domain::Principal principal;
   UnixNanos now = 0;
   std::optional<UnixNanos> decide_at;  // in-process calls only (ApiServer::Call)
-  bool in_process = false;             // ApiServer::Call: the principal is given, not a token
+  // ApiServer::Call: the command reading or writing on the principal's behalf (never empty for
+  // an in-process request); "" over HTTP (a bearer token). Goes into access records.
+  std::string channel;
 };
 
 class ApiServer::Impl {

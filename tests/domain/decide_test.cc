@@ -683,9 +683,10 @@ TEST_F(DecideTest, MalformedCommandsAreErrorsNotRejections) {
 }
 
 TEST_F(DecideTest, AccessRecordIsNotAcceptedIntoACaseStream) {
-  AccessRecorded a{CaseId("c-1"),     StaffId("st-cm"),  AgencyId("ag-kyotaku"),
-                   Role::kCaseworker, Kinds({K::kCare}), std::string(kReasonRecordingAgency),
-                   {w.log.front().id}};
+  AccessRecorded a{CaseId("c-1"),          StaffId("st-cm"),
+                   AgencyId("ag-kyotaku"), Role::kCaseworker,
+                   Kinds({K::kCare}),      std::string(kReasonRecordingAgency),
+                   {w.log.front().id},     ""};
   Result<Decision> d = w.Try("st-cm", a);
   EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(CountTypeInLog(w.log, AccessRecorded::kType), 0);

@@ -14,6 +14,7 @@
 
 #include "api/server.h"
 #include "eventstore/event_log.h"
+#include "projections/event_codec.h"
 #include "tests/api/api_fixture.h"
 #include "tests/domain/worked_examples.h"
 #include "tests/eventstore/test_util.h"
@@ -323,6 +324,13 @@ TEST_F(ExportTest, ReadingContentWritesTheAccessRecordAndMetadataOnlyDoesNot) {
   EXPECT_EQ(record.actor.staff, "st-cm");
   EXPECT_EQ(record.actor.agency, "ag-kyotaku");
   EXPECT_TRUE(record.correlation_id.has_value()) << "the request id";
+  // The record says the read was an export on st-cm's behalf, not st-cm's own read.
+  auto decoded = projections::DecodeWithoutContent(record);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const auto* access = std::get_if<domain::AccessRecorded>(&decoded->event.payload);
+  ASSERT_NE(access, nullptr);
+  EXPECT_EQ(access->channel, "kasane export");
+  EXPECT_EQ(access->staff.value, "st-cm");
   EXPECT_EQ(LogSize(), size + 1) << "one page, one record; nothing else is appended";
   EXPECT_TRUE(o.err.empty()) << "nothing is logged: " << o.err;
 
