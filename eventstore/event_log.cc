@@ -1482,7 +1482,8 @@ Status EventLog::Impl::Backup(const std::string& to_dir) const {
 }
 
 Status EventLog::RestoreBackup(const std::string& from_dir, const std::string& dir,
-                               const std::vector<std::string>& extra_ledgers) {
+                               const std::vector<std::string>& extra_ledgers,
+                               const std::vector<std::string>& foreign) {
   fs::path from(from_dir), to(dir);
   std::error_code ec;
   if (!fs::is_directory(from / kDbDir, ec) || !fs::exists(from / kSigningKeyFile, ec)) {
@@ -1500,6 +1501,8 @@ Status EventLog::RestoreBackup(const std::string& from_dir, const std::string& d
         kept_ledger = true;
       } else if (name == std::string(kDbDir) + ".partial") {
         continue;  // left by a restore that did not finish; replaced below
+      } else if (std::find(foreign.begin(), foreign.end(), name) != foreign.end()) {
+        continue;  // the caller's (e.g. the projections' views), left as it is
       } else if (name == kSigningKeyFile || name == kMasterKeyFile) {
         std::ifstream a(entry.path(), std::ios::binary), b(from / name, std::ios::binary);
         std::string mine((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());

@@ -193,8 +193,11 @@ class EventLog final {
   // applied when the restored log is next opened (which destroys those keys again). Does not
   // open or verify the log: the caller does. kInvalidArgument for a `dir` holding anything else
   // (a database above all), key files of another store, or a folder that is not a backup.
+  // `foreign`: names of entries in `dir` that belong to the caller, not to the log (the
+  // projections' views), which are tolerated and left as they are.
   static Status RestoreBackup(const std::string& from_dir, const std::string& dir,
-                              const std::vector<std::string>& extra_ledgers);
+                              const std::vector<std::string>& extra_ledgers,
+                              const std::vector<std::string>& foreign = {});
 
   // The wrapped data key record stored for `subject` in `subject_keys`, or nullopt. For tests.
   Result<std::optional<std::string>> TEST_StoredSubjectKey(const std::string& subject) const;

@@ -305,36 +305,21 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
       const fs::path dir(flags->dir);
       bool had_ledger = fs::exists(dir / "erasure.ledger", ec);
       // The views (projections) are derived from the log and would describe the database being
-      // replaced: they are removed and rebuilt from the restored log at the next open. (Only
-      // when no database is there: otherwise the restore refuses and changes nothing.) They are
-      // moved aside first, beside the data folder, and moved back if the restore refuses, so a
-      // refused restore changes nothing.
+      // replaced: the restore leaves them alone (so a refused restore changes nothing), and they
+      // are removed once it succeeded, to be rebuilt from the restored log at the next open.
       const fs::path views = dir / "views";
-      fs::path aside;
-      if (fs::exists(views, ec) && !fs::exists(dir / "log", ec)) {
-        fs::path absolute = fs::absolute(dir, ec).lexically_normal();
-        if (!absolute.has_filename()) absolute = absolute.parent_path();
-        aside =
-            absolute.parent_path() / ("." + absolute.filename().string() + ".views-before-restore");
-        fs::remove_all(aside, ec);  // left by a restore that was killed
-        fs::rename(views, aside, ec);
-        if (ec)
-          return Fail(ctx, IoError("cannot move " + views.string() + " aside: " + ec.message()));
-      }
+      const bool stale_views = fs::exists(views, ec) && !fs::exists(dir / "log", ec);
       std::cerr << "restore: copying " << *from << " into " << flags->dir << "\n";
-      Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers);
-      if (!aside.empty()) {
-        if (!s.ok()) {
-          fs::rename(aside, views, ec);
-          if (ec) {
-            std::cerr << "kasane: restore: could not move the views back from " << aside.string()
-                      << ": " << ec.message() << "\n";
-          }
-        } else {
-          fs::remove_all(aside, ec);
-          std::cerr << "kasane: restore: removed " << views.string()
-                    << " (rebuilt from the restored log when next opened)\n";
+      Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers, {"views"});
+      if (s.ok() && stale_views) {
+        fs::remove_all(views, ec);
+        if (ec) {
+          return Fail(ctx, IoError("restored, but the stale views in " + views.string() +
+                                   " could not be removed (" + ec.message() +
+                                   "): remove them before the next start"));
         }
+        std::cerr << "kasane: restore: removed " << views.string()
+                  << " (rebuilt from the restored log when next opened)\n";
       }
       if (!s.ok()) return Fail(ctx, s);
       if (ledgers->empty() && !had_ledger) {

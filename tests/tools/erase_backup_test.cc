@@ -330,7 +330,6 @@ TEST_F(EraseBackupTest, RestoreRefusesBadInputAndChangesNothing) {
   EXPECT_FALSE(fs::exists(Folder("target")));
   EXPECT_EQ(Kasane("log read " + Data()).out, data);
   EXPECT_EQ(Listing(Folder("damaged")), damaged);
-  EXPECT_FALSE(fs::exists(Folder(".damaged.views-before-restore")));
 }
 
 TEST_F(EraseBackupTest, MasterKeyFromAFileOrTheEnvironment) {
