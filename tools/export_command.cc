@@ -228,13 +228,9 @@ void Run(CliContext& ctx, const ExportFlags& f) {
   {
     auto probe = OpenLog(ctx, f.data, /*create=*/false);
     if (!probe.ok()) {
-      const std::string why(probe.status().message());
-      if (why.find("lock") != std::string::npos) {
-        return Fail(ctx, Unavailable("the data in " + f.data.dir +
-                                     " is in use (locked by whoever has it open: stop `kasane "
-                                     "serve`, or export over the API)"));
-      }
-      return Fail(ctx, NotFound("no kasane data in " + f.data.dir + " (" + why + ")"));
+      // OpenLog's messages already say what is wrong (a folder in use by another process, one
+      // that holds no log): pass them on as they are.
+      return Fail(ctx, probe.status());
     }
   }
   auto key = ResolveMasterKey(f.data.master_key_file);
