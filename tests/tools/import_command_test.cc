@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
