@@ -186,17 +186,8 @@ class ApiWorld {
       const std::string token =
           TokenFor(domain::Principal{e.actor.staff, e.actor.agency, e.actor.role, std::nullopt});
       if (auto* refused = std::get_if<domain::DisclosureRefused>(&e.payload)) {
-        domain::DisclosureMade attempt;
-        attempt.subject = refused->subject;
-        attempt.discloser_agency = refused->attempted_by_agency;
-        attempt.discloser_staff = refused->attempted_by_staff;
-        attempt.kinds = refused->kinds;
-        attempt.purpose = refused->purpose;
-        if (refused->basis) attempt.basis = *refused->basis;
-        attempt.recipients = refused->recipients;
-        attempt.content = "attempted content";
         domain::DomainEvent cmd = e;
-        cmd.payload = attempt;
+        cmd.payload = domain::testing::AttemptBehind(*refused, "attempted content");
         Reply r = Call("POST", PathFor(cmd, case_id), token, BodyFor(cmd).dump());
         EXPECT_TRUE(r.status == 403 || r.status == 422) << i << " " << r.body;
         EXPECT_EQ(r.Json().value("rule", ""), refused->rule) << r.body;

@@ -31,6 +31,21 @@ struct StaffSpec {
   Role role;
 };
 
+// The disclosure.made command a recorded disclosure.refused was the refusal of, with `content`
+// as the attempted content (a refusal records no content): what a client sent.
+inline DisclosureMade AttemptBehind(const DisclosureRefused& refused, std::string content) {
+  DisclosureMade attempt;
+  attempt.subject = refused.subject;
+  attempt.discloser_agency = refused.attempted_by_agency;
+  attempt.discloser_staff = refused.attempted_by_staff;
+  attempt.kinds = refused.kinds;
+  attempt.purpose = refused.purpose;
+  if (refused.basis) attempt.basis = *refused.basis;
+  attempt.recipients = refused.recipients;
+  attempt.content = std::move(content);
+  return attempt;
+}
+
 class World {
  public:
   // Agencies (id, kind) and their staff; see the constructor.

@@ -185,16 +185,7 @@ void WriteStory(std::string& out, const Story& s, Build build) {
     domain::DomainEvent cmd = e;
     std::string expect;
     if (auto* refused = std::get_if<domain::DisclosureRefused>(&e.payload)) {
-      domain::DisclosureMade attempt;
-      attempt.subject = refused->subject;
-      attempt.discloser_agency = refused->attempted_by_agency;
-      attempt.discloser_staff = refused->attempted_by_staff;
-      attempt.kinds = refused->kinds;
-      attempt.purpose = refused->purpose;
-      if (refused->basis) attempt.basis = *refused->basis;
-      attempt.recipients = refused->recipients;
-      attempt.content = "提供しようとした内容 (refused)";
-      cmd.payload = attempt;
+      cmd.payload = domain::testing::AttemptBehind(*refused, "提供しようとした内容 (refused)");
       expect = refused->rule;
     }
     const std::string path = api::testing::ApiWorld::PathFor(cmd, "c-1");
