@@ -9,7 +9,7 @@ PACKAGES=(
   librocksdb-dev                                     # storage
   capnproto libcapnp-dev                             # event encoding
   libsodium-dev                                      # Ed25519 checkpoints, sealed payloads
-  libssl-dev                                         # SHA-256
+  libssl-dev openssl                                 # SHA-256; TLS (and test certificates)
   libcpp-httplib-dev                                 # HTTP
   nlohmann-json3-dev                                 # JSON
   libcli11-dev                                       # command line
