@@ -45,14 +45,7 @@ class DemoCommandTest : public ::testing::Test {
     }
     return out;
   }
-  std::unique_ptr<eventstore::EventLog> OpenLog() {
-    eventstore::EventLogOptions options;
-    options.dir = DataDir();
-    options.create_if_missing = false;
-    auto log = eventstore::EventLog::Open(options);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
-  }
+  std::unique_ptr<eventstore::EventLog> OpenLog() { return testing::OpenExistingLog(DataDir()); }
   uint64_t LogSize() {
     auto log = OpenLog();
     return log ? log->Size() : 0;

@@ -61,12 +61,7 @@ class ImportCommandTest : public ::testing::Test {
 
   // The data folder's log, opened after the binary exited.
   std::unique_ptr<eventstore::EventLog> OpenLog() {
-    eventstore::EventLogOptions options;
-    options.dir = dir_.Sub("data");
-    options.create_if_missing = false;
-    auto log = eventstore::EventLog::Open(options);
-    EXPECT_TRUE(log.ok()) << log.status().ToString();
-    return log.ok() ? std::move(log).value() : nullptr;
+    return testing::OpenExistingLog(dir_.Sub("data"));
   }
   uint64_t LogSize() {
     auto log = OpenLog();

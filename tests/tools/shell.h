@@ -1,13 +1,16 @@
 // Runs the real `kasane` binary (or any command) from a test, as a user would from a shell.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
+#include "eventstore/event_log.h"
 #include "tests/eventstore/test_util.h"
 
 namespace kasane::tools::testing {
@@ -33,6 +36,17 @@ inline Outcome Sh(const std::string& command, const std::string& input = "") {
   r.out = so.str();
   r.err = se.str();
   return r;
+}
+
+// The log of an existing data folder `dir`, opened after the binary exited (never created);
+// null, with a test failure, when it cannot be opened.
+inline std::unique_ptr<eventstore::EventLog> OpenExistingLog(const std::string& dir) {
+  eventstore::EventLogOptions options;
+  options.dir = dir;
+  options.create_if_missing = false;
+  auto log = eventstore::EventLog::Open(options);
+  EXPECT_TRUE(log.ok()) << log.status().ToString();
+  return log.ok() ? std::move(log).value() : nullptr;
 }
 
 // The binary under test.
