@@ -256,7 +256,10 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
     const eventstore::ExpectedVersion expected =
         count == 0 ? eventstore::ExpectedVersion::NoStream()
                    : eventstore::ExpectedVersion::Exact(count - 1);
-    auto appended = log_.Append(p.stream, expected, std::move(events));
+    // A refused disclosure's record is a refusal record: it may use the emergency reserve.
+    auto appended =
+        log_.Append(p.stream, expected, std::move(events),
+                    eventstore::AppendOptions{.priority = decision->rejection.has_value()});
     if (!appended.ok()) {
       if (appended.status().code() == StatusCode::kConflict && !expected_count) continue;
       if (appended.status().code() == StatusCode::kAlreadyExists) {

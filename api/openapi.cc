@@ -106,6 +106,7 @@ json CommandOperation(const RouteSpec& r) {
       {"200", Ref("responses", "CommandReplayed")},
       {"400", Ref("responses", "BadRequest")},
       {"401", Ref("responses", "Unauthorized")},
+      {"429", Ref("responses", "TooManyRequests")},
       {"403", Ref("responses", "Forbidden")},
       {"409", Ref("responses", "Conflict")},
       {"412", Ref("responses", "PreconditionFailed")},

@@ -44,7 +44,10 @@ Problem ProblemFromStatus(const Status& s) {
     case StatusCode::kUnauthenticated:
       return MakeProblem(401, "unauthorized", "Authentication required", m);
     case StatusCode::kResourceExhausted:
-      return MakeProblem(507, "storage-full", "The store cannot accept writes", m);
+      return MakeProblem(507, "storage-full",
+                         "The store is short of disk space and refuses writes; retry once space "
+                         "is freed",
+                         m);
     case StatusCode::kUnavailable:
       return MakeProblem(503, "unavailable", "Unavailable; try again", m);
     case StatusCode::kIoError:

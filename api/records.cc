@@ -54,8 +54,11 @@ Result<std::optional<uint64_t>> RecordAccess(eventstore::EventLog& log, Random& 
   ne.correlation_id = CorrelationOf(request_id);
   const std::string stream =
       principal.agency.value.empty() ? "access-apps" : "access-" + principal.agency.value;
+  // Priority: on a nearly full disk the record may use the emergency reserve, so that reads go
+  // on while commands are refused (eventstore::AppendOptions).
   KASANE_ASSIGN_OR_RETURN(eventstore::AppendResult r,
-                          log.Append(stream, eventstore::ExpectedVersion::Any(), {std::move(ne)}));
+                          log.Append(stream, eventstore::ExpectedVersion::Any(), {std::move(ne)},
+                                     eventstore::AppendOptions{.priority = true}));
   return std::optional<uint64_t>(r.first_position);
 }
 
@@ -77,8 +80,8 @@ Status RecordRefusal(eventstore::EventLog& log, Random& random, const domain::Pr
               std::string(domain::EnumName(principal.role))};
   ne.correlation_id = CorrelationOf(request_id);
   ne.payload = payload.dump();
-  auto r =
-      log.Append(std::string(kRefusalStream), eventstore::ExpectedVersion::Any(), {std::move(ne)});
+  auto r = log.Append(std::string(kRefusalStream), eventstore::ExpectedVersion::Any(),
+                      {std::move(ne)}, eventstore::AppendOptions{.priority = true});
   return r.ok() ? Status::Ok() : r.status();
 }
 

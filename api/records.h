@@ -11,6 +11,10 @@
 //     event id, and the principal as actor. No payload field of the command is copied, so nothing
 //     personal is stored. Projections pass over this type (it is not in the domain catalogue).
 //
+// Both are priority appends (eventstore::AppendOptions): below the log's ordinary free-space
+// reserve, when commands are refused with 507, they may still use the emergency reserve, so that
+// staff can go on reading cases on a nearly full disk (docs/operations.md, "Full disk").
+//
 // Thread-safety: safe to call concurrently (the EventLog is).
 #pragma once
 

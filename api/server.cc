@@ -26,6 +26,12 @@ std::string SubjectOfBody(const json& body) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The log-level record of a source's throttling (docs/api.md); projections pass over it.
+constexpr std::string_view kSecurityStream = "security";
+constexpr std::string_view kAuthThrottledType = "auth.throttled";
+// The shared throttle entry of sources past AuthThrottle::kMaxSources (no address has this form).
+constexpr std::string_view kOverflowSource = "*";
+
 bool IsPublic(const RouteSpec& r) { return r.path == "/v1/health" || r.path == "/v1/openapi.json"; }
 
 std::vector<std::string_view> Split(std::string_view path) {
@@ -188,7 +194,17 @@ ApiServer::Impl::Impl(ServerOptions o)
                                                ExponentialBuckets(1, 2, 14))),
       commit_batch_requests(metrics.AddHistogram("kasane_log_commit_batch_requests",
                                                  "Append calls answered per group commit", {},
-                                                 ExponentialBuckets(1, 2, 12))) {}
+                                                 ExponentialBuckets(1, 2, 12))),
+      auth_failures_total(metrics.AddCounter(
+          "kasane_auth_failures_total",
+          "Requests refused 401: no bearer token, an invalid (malformed, unknown or revoked) one, "
+          "or a deactivated staff member's",
+          {"reason"})),
+      auth_throttled_total(metrics.AddCounter(
+          "kasane_auth_throttled_total",
+          "Requests answered 429 because their source failed to authenticate too often")),
+      auth_throttle(options.auth_failure_limit,
+                    static_cast<UnixNanos>(options.auth_failure_window.count()) * 1'000'000'000) {}
 
 ApiServer::Impl::~Impl() {
   Stop();
@@ -218,6 +234,21 @@ Status ApiServer::Impl::Open() {
   lo.clock = clock;
   lo.random = random;
   lo.master_key = options.master_key;
+  lo.min_free_bytes = options.min_free_bytes;
+  lo.priority_min_free_bytes = options.priority_min_free_bytes;
+  {
+    CounterFamily refused = metrics.AddCounter(
+        "kasane_log_writes_refused_for_space_total",
+        "Appends (and seals, checkpoints) the log refused because free disk space was below its "
+        "reserve, by kind (ordinary, or priority: access and refusal records)",
+        {"kind"});
+    Counter& ordinary = refused.With({"ordinary"});
+    Counter& priority = refused.With({"priority"});
+    lo.on_space_refused = [&ordinary, &priority](bool is_priority) {
+      (is_priority ? priority : ordinary).Increment();
+    };
+  }
+  if (options.TEST_log_options) options.TEST_log_options(lo);
   {
     Histogram& seconds = commit_seconds.With({});
     Histogram& events = commit_batch_events.With({});
@@ -272,9 +303,7 @@ Status ApiServer::Impl::Open() {
     if (!res.body.empty() || res.status < 400) return httplib::Server::HandlerResponse::Unhandled;
     RequestContext ctx;
     ctx.request_id = NewRequestId(*random);
-    res.set_header("X-Request-Id", ctx.request_id);
-    res.set_header("Cache-Control", "no-store");
-    res.set_header("X-Content-Type-Options", "nosniff");
+    SetStandardHeaders(res, ctx.request_id);
     Problem p = res.status == 413
                     ? MakeProblem(413, "body-too-large", "The request body is too large",
                                   "at most " + std::to_string(options.max_body_bytes) + " bytes")
@@ -288,6 +317,7 @@ Status ApiServer::Impl::Open() {
       [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         RequestContext ctx;
         ctx.request_id = NewRequestId(*random);
+        SetStandardHeaders(res, ctx.request_id);
         spdlog::error("http: a handler threw; answered 500 (request {})", ctx.request_id);
         SendProblem(res, ctx, MakeProblem(500, "internal", "Internal error", "unexpected failure"));
       });
@@ -387,9 +417,7 @@ void ApiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res
   RequestContext ctx;
   ctx.request_id = NewRequestId(*random);
   ctx.now = clock->Now();
-  res.set_header("X-Request-Id", ctx.request_id);
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
+  SetStandardHeaders(res, ctx.request_id);
   if (!Route(ctx, req, res)) return;
   Dispatch(ctx, req, res);
   const double seconds =
@@ -411,9 +439,20 @@ void ApiServer::Impl::Dispatch(RequestContext& ctx, const httplib::Request& req,
                                httplib::Response& res) {
   if (!IsPublic(*ctx.route)) {
     res.set_header("WWW-Authenticate", "Bearer realm=\"kasane\"");
+    if (std::optional<int64_t> wait = auth_throttle.Blocked(req.remote_addr, ctx.now)) {
+      // The token is not even looked at: a source guessing tokens gets no answer about them.
+      auth_throttled_total.With({}).Increment();
+      res.set_header("Retry-After", std::to_string(*wait));
+      SendProblem(res, ctx,
+                  MakeProblem(429, "too-many-requests", "Too many failed authentications",
+                              "this source failed to authenticate too often; retry after " +
+                                  std::to_string(*wait) + " seconds"));
+      return;
+    }
     const std::string header = req.get_header_value("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+      AuthFailed(ctx, req, "missing");
       SendProblem(res, ctx,
                   MakeProblem(401, "unauthorized", "Authentication required",
                               "send Authorization: Bearer <token>"));
@@ -421,15 +460,108 @@ void ApiServer::Impl::Dispatch(RequestContext& ctx, const httplib::Request& req,
     }
     std::optional<TokenInfo> token = tokens->Authenticate(header.substr(kBearer.size()));
     if (!token) {
+      AuthFailed(ctx, req, "invalid");
       SendProblem(res, ctx,
                   MakeProblem(401, "unauthorized", "Authentication required",
                               "the token is unknown or revoked"));
       return;
     }
     ctx.principal = token->principal;
-    if (!Admit(ctx, res)) return;
+    if (!Admit(ctx, res)) {
+      if (res.status == 401) AuthFailed(ctx, req, "deactivated");
+      return;
+    }
   }
   Serve(ctx, req, res);
+}
+
+void ApiServer::Impl::SetStandardHeaders(httplib::Response& res,
+                                         const std::string& request_id) const {
+  auto set = [&res](const char* name, const std::string& value) {
+    res.headers.erase(name);  // once each, also when an error handler answers after a handler
+    res.set_header(name, value);
+  };
+  set("X-Request-Id", request_id);
+  // Content lawfully shown once is not for caches to keep.
+  set("Cache-Control", "no-store");
+  set("X-Content-Type-Options", "nosniff");
+  // An API answer is never a page: nothing in it may load, run or be framed.
+  set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  set("X-Frame-Options", "DENY");
+  set("Referrer-Policy", "no-referrer");
+  if (!options.tls_cert_file.empty()) set("Strict-Transport-Security", "max-age=31536000");
+}
+
+void ApiServer::Impl::AuthFailed(const RequestContext& ctx, const httplib::Request& req,
+                                 std::string_view reason) {
+  auth_failures_total.With({std::string(reason)}).Increment();
+  const AuthThrottle::Failure f = auth_throttle.Fail(req.remote_addr, ctx.now);
+  if (!f.started) return;
+  // The token's public id (ksn_<12 hex>_...), when the text has that shape; never the secret.
+  std::string token_id;
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view kPrefix = "Bearer ksn_";
+  if (header.size() >= kPrefix.size() + 13 && header.compare(0, kPrefix.size(), kPrefix) == 0 &&
+      header[kPrefix.size() + 12] == '_') {
+    token_id = header.substr(kPrefix.size(), 12);
+    for (char c : token_id) {
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) token_id.clear();
+    }
+  }
+  spdlog::warn(
+      "auth throttled source={} failures={} window_seconds={} token_id={} reason={} "
+      "request_id={}",
+      req.remote_addr, f.failures, options.auth_failure_window.count(),
+      token_id.empty() ? "-" : token_id, reason, ctx.request_id);
+  json payload = {{"source", req.remote_addr},
+                  {"failures", f.failures},
+                  {"windowSeconds", options.auth_failure_window.count()},
+                  {"until", f.until},
+                  {"tokenId", token_id},
+                  {"reason", reason}};
+  eventstore::NewEvent ne;
+  ne.id = LogEventId(NewEventId(*random));
+  ne.type = std::string(kAuthThrottledType);
+  ne.occurred_at = ctx.now;
+  ne.actor = {"kasane-auth", "", ""};
+  if (auto id = eventstore::EventId::Parse(ctx.request_id); id.ok()) ne.correlation_id = *id;
+  ne.payload = payload.dump();
+  auto appended = log->Append(std::string(kSecurityStream), eventstore::ExpectedVersion::Any(),
+                              {std::move(ne)});
+  if (!appended.ok()) {
+    spdlog::error("auth: the throttling of {} could not be recorded: {}", req.remote_addr,
+                  appended.status().ToString());
+  } else {
+    appends_total.With({"security"}).Increment();
+  }
+}
+
+std::optional<int64_t> AuthThrottle::Blocked(const std::string& source, UnixNanos now) {
+  if (limit_ == 0) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = windows_.find(source);
+  if (it == windows_.end() && windows_.size() >= kMaxSources) {
+    it = windows_.find(std::string(kOverflowSource));
+  }
+  if (it == windows_.end() || it->second.failures < limit_) return std::nullopt;
+  const UnixNanos end = it->second.start + window_;
+  if (now >= end) return std::nullopt;
+  constexpr UnixNanos kSecond = 1'000'000'000;
+  return std::max<int64_t>(1, (end - now + kSecond - 1) / kSecond);
+}
+
+std::string AuthThrottle::KeyFor(const std::string& source, UnixNanos now) {
+  if (windows_.contains(source) || windows_.size() < kMaxSources) return source;
+  std::erase_if(windows_, [&](const auto& w) { return now >= w.second.start + window_; });
+  return windows_.size() < kMaxSources ? source : std::string(kOverflowSource);
+}
+
+AuthThrottle::Failure AuthThrottle::Fail(const std::string& source, UnixNanos now) {
+  std::lock_guard lock(mu_);
+  Window& w = windows_[KeyFor(source, now)];
+  if (w.failures == 0 || now >= w.start + window_) w = Window{now, 0};
+  ++w.failures;
+  return Failure{w.failures, limit_ != 0 && w.failures == limit_, w.start + window_};
 }
 
 bool ApiServer::Impl::Admit(const RequestContext& ctx, httplib::Response& res) {
@@ -650,14 +782,26 @@ void ApiServer::Impl::HandleOps(RequestContext& ctx, const httplib::Request&,
     json projections = json::array();
     bool healthy = true;
     for (const auto& s : engine->Statuses()) {
-      healthy = healthy && !s.stopped;
-      projections.push_back(
-          {{"name", s.name}, {"checkpoint", s.checkpoint}, {"lag", s.lag}, {"stopped", s.stopped}});
+      healthy = healthy && !s.stopped && s.follow_error.empty();
+      json p = {
+          {"name", s.name}, {"checkpoint", s.checkpoint}, {"lag", s.lag}, {"stopped", s.stopped}};
+      if (!s.follow_error.empty()) p["error"] = s.follow_error;
+      projections.push_back(std::move(p));
     }
+    // Storage: a stopped log (a failed commit) or free space below the reserve is degraded.
+    const eventstore::StorageHealth storage = log->Storage();
+    json storage_json = {{"writable", storage.writable},
+                         {"belowReserve", storage.below_reserve},
+                         {"belowPriorityReserve", storage.below_priority_reserve},
+                         {"refusedForSpace", storage.refused_for_space}};
+    if (storage.free_bytes) storage_json["freeBytes"] = *storage.free_bytes;
+    if (!storage.writable) storage_json["failure"] = storage.failure;
+    healthy = healthy && storage.writable && !storage.below_reserve;
     SendJson(res, healthy ? 200 : 503,
              {{"status", healthy ? "ok" : "degraded"},
               {"logSize", log->Size()},
-              {"projections", projections}});
+              {"projections", projections},
+              {"storage", storage_json}});
     return;
   }
   if (path == "/v1/metrics") {

@@ -27,6 +27,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,9 +92,24 @@ struct ServerOptions {
   int max_json_depth = 32;
   std::chrono::milliseconds max_wait{30000};  // cap of feed `wait` and `min_position` waits
   std::chrono::milliseconds sse_keepalive{15000};
+  // Throttling failed authentication (docs/api.md): once a source address has failed to
+  // authenticate `auth_failure_limit` times within `auth_failure_window` (counted from its first
+  // failure, on `clock`), every request of it that needs a token is answered 429 with
+  // Retry-After, its token unchecked, until the window ends. 0: no throttling (still counted).
+  uint64_t auth_failure_limit = 20;
+  std::chrono::seconds auth_failure_window{60};
   const Clock* clock = nullptr;  // null: the system clock
   Random* random = nullptr;      // null: the system CSPRNG
   domain::MunicipalSettings settings = domain::DefaultSettings();
+  // The log's free-space reserve (eventstore::EventLogOptions; docs/operations.md, "Full
+  // disk"): commands are refused with 507 storage-full while the data folder's file system has
+  // less than `min_free_bytes` free; access records and refusal records may go on down to
+  // `priority_min_free_bytes`, so cases can still be read. 0 turns a check off.
+  uint64_t min_free_bytes = uint64_t{64} << 20;
+  uint64_t priority_min_free_bytes = uint64_t{16} << 20;
+  // Test seam: adjusts the log's options before it is opened (a fault-injecting file system, a
+  // fake free-space probe).
+  std::function<void(eventstore::EventLogOptions&)> TEST_log_options;
 };
 
 class ApiServer {

@@ -4,6 +4,7 @@
 #include "api/internal/decimal.h"
 #include "api/internal/server_impl.h"
 #include "api/records.h"
+#include "domain/personal_content.h"
 #include "projections/access_register.h"
 #include "projections/case_view.h"
 #include "projections/consent_register.h"
@@ -72,10 +73,23 @@ Result<std::optional<json>> ApiServer::Impl::ScopedEvent(const RequestContext& c
   KASANE_ASSIGN_OR_RETURN(eventstore::RecordedEvent recorded, log->ReadAt(e.position));
   KASANE_ASSIGN_OR_RETURN(projections::DecodedEvent decoded,
                           projections::FromLogEvent(recorded, *log));
+  // Rule 3 field by field: another person's fields inside the event (a household member's
+  // profile in case.opened) need that person's own consent when read through a plan role.
+  std::vector<std::string> withheld;
+  KASANE_RETURN_IF_ERROR(
+      domain::ForEachPersonalSlot(decoded.event.payload, [&](domain::PersonalSlot& slot) {
+        if (!slot.empty() && !domain::ShowsField(ctx.principal, snap.state, e.event, d,
+                                                 {slot.path(), slot.subject()}, ctx.now)) {
+          slot.Clear();
+          withheld.push_back(slot.path());
+        }
+        return Status::Ok();
+      }));
   json j = projections::EventJson(decoded.event, /*with_personal=*/true);
   j["position"] = e.position;
   j["accessBasis"] = d.reason;
   if (decoded.HasErasedContent()) j["erased"] = decoded.erased_paths;
+  if (!withheld.empty()) j["withheld"] = withheld;
   shown.push_back(e.event);
   return std::optional<json>(std::move(j));
 }
@@ -203,6 +217,23 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
       if (!resolved.ok()) return fail(resolved);
       if (view.contains("household")) {
         for (json& member : view["household"]) {
+          // Rule 3 field by field (as ScopedEvent): a member's own profile read through a plan
+          // role needs the member's own consent.
+          if (member.contains("profile") && !member["profile"].contains("erased") &&
+              member["profilePosition"].is_number()) {
+            const uint64_t position = member["profilePosition"].get<uint64_t>();
+            const CaseEvent* e = s.AtPosition(position);
+            if (e != nullptr) {
+              const domain::ScopeDecision d =
+                  domain::Evaluate(ctx.principal, s.state, e->event, ctx.now);
+              const domain::PersonalField field{
+                  "profile", domain::PersonId(member["person"].get<std::string>())};
+              if (!domain::ShowsField(ctx.principal, s.state, e->event, d, field, ctx.now)) {
+                member.erase("profile");
+                withheld[position] = "subject_consent";
+              }
+            }
+          }
           if (member.contains("profile") || !member.contains("profilePosition") ||
               member["profilePosition"].is_null()) {
             continue;
@@ -231,6 +262,7 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
         entry["payload"] = std::move(j["payload"]);
         if (j.contains("redacted")) entry["redacted"] = std::move(j["redacted"]);
         if (j.contains("erased")) entry["erased"] = std::move(j["erased"]);
+        if (j.contains("withheld")) entry["withheld"] = std::move(j["withheld"]);
         items.push_back(std::move(entry));
       }
       Status recorded = RecordShown(ctx, s, shown);

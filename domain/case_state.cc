@@ -62,7 +62,9 @@ const ConsentState* CaseState::ConsentCovering(const PersonId& subject, UnixNano
                                                const std::vector<AgencyId>& agencies,
                                                const KindSet& kinds,
                                                std::optional<Purpose> purpose) const {
-  for (const auto& [id, c] : consents) {
+  for (const auto& entry : consents) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const ConsentState& c = entry.second;
     if (c.consent.subject != subject || !c.InForceAt(t)) continue;
     if (!c.consent.kinds.ContainsAll(kinds)) continue;
     if (purpose.has_value() && !c.consent.purposes.contains(*purpose)) continue;

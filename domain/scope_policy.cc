@@ -50,6 +50,22 @@ bool MayReadMinutes(const Principal& p, const CaseState& s, const MeetingId& id)
   return ms->EligibleFor(first);
 }
 
+// Rule 4: content a 支援会議 shared (Art. 106-6, without consent): a disclosure (or referral)
+// whose basis names a support_meeting, or the minutes of one.
+bool SharedInSupportMeeting(const CaseState& s, const DomainEvent& event) {
+  auto support_meeting = [&](const MeetingId& id) {
+    const MeetingState* m = s.FindMeeting(id);
+    return m != nullptr && m->kind == MeetingKind::kSupportMeeting;
+  };
+  if (const DisclosureState* d = s.FindDisclosure(event.id)) {
+    return d->basis.meeting.has_value() && support_meeting(*d->basis.meeting);
+  }
+  if (const auto* c = std::get_if<MeetingConcluded>(&event.payload)) {
+    return support_meeting(c->meeting);
+  }
+  return false;
+}
+
 bool HasPlanRelation(const Principal& p, const CaseState& s) {
   if (!s.plan || s.plan->approved_version == 0) return false;
   if (s.plan->status == PlanStatus::kTerminated) {
@@ -76,6 +92,9 @@ ScopeDecision Evaluate(const Principal& principal, const CaseState& state, const
     if (!case_ok || !scope.kinds.ContainsAll(kinds)) {
       return Decision(ScopeLevel::kNothing, kReasonOutOfAppScope);
     }
+    if (scope.content && SharedInSupportMeeting(state, event)) {
+      return Decision(ScopeLevel::kMetadataOnly, kReasonSupportMeeting);
+    }
     return Decision(scope.content ? ScopeLevel::kFull : ScopeLevel::kMetadataOnly, kReasonAppScope);
   }
   if (!principal.agency.empty() && event.actor.agency == principal.agency) {
@@ -99,6 +118,19 @@ ScopeDecision Evaluate(const Principal& principal, const CaseState& state, const
     return Decision(ScopeLevel::kMetadataOnly, kReasonSecretariat);
   }
   return Decision(ScopeLevel::kNothing, kReasonNoRelation);
+}
+
+bool ShowsField(const Principal& principal, const CaseState& state, const DomainEvent& event,
+                const ScopeDecision& decision, const PersonalField& field, UnixNanos at) {
+  if (decision.level != ScopeLevel::kFull) return false;
+  if (state.erased.contains(field.subject)) return false;
+  if (decision.reason != kReasonPlanRole) return true;
+  const PersonId whose = SubjectOf(event.payload).value_or(state.main_person);
+  if (field.subject.value.empty() || field.subject == whose) return true;
+  const KindSet kinds = field.path.ends_with("profile") ? KindSet::Of({InformationKind::kIdentity})
+                                                        : KindsOf(event.payload);
+  return state.ConsentCovering(field.subject, at, {principal.agency}, kinds, std::nullopt) !=
+         nullptr;
 }
 
 std::optional<AccessRecorded> AccessRecordFor(const Principal& principal, const CaseState& state,

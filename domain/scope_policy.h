@@ -8,7 +8,9 @@
 //      auditor keeps metadata_only (the record that something happened remains);
 //   2. auditor -> metadata_only;
 //   3. app -> what its AppScope grants: the case and every kind of the event in scope ->
-//      full (or metadata_only for a metadata-only scope); otherwise nothing;
+//      full (or metadata_only for a metadata-only scope); otherwise nothing. Except what a
+//      支援会議 shared (a disclosure whose basis names a support_meeting, its minutes): that goes
+//      to the meeting's members only (rule 4), and an app is no member -> metadata_only;
 //   4. staff (caseworker, coordinator, secretariat), through their agency's relation to it:
 //      recording agency (the event's actor agency)                      -> full;
 //      recipient of a disclosure outside a meeting (by agency)           -> full;
@@ -79,6 +81,7 @@ inline constexpr std::string_view kReasonMeetingMember = "meeting_member";
 inline constexpr std::string_view kReasonPlanRole = "plan_role";
 inline constexpr std::string_view kReasonSecretariat = "secretariat";
 inline constexpr std::string_view kReasonNoRelation = "no_relation";
+inline constexpr std::string_view kReasonSupportMeeting = "support_meeting";
 
 struct ScopeDecision {
   ScopeLevel level = ScopeLevel::kNothing;
@@ -90,6 +93,18 @@ struct ScopeDecision {
 // `principal` may see at time `at` (the read's clock value, for consent in force).
 ScopeDecision Evaluate(const Principal& principal, const CaseState& state, const DomainEvent& event,
                        UnixNanos at);
+
+// Rule 3 inside an event about several people: case.opened holds each household member's
+// profile, sealed as that member's own (docs/events.md). Whether `principal` may see the
+// personal field `field` of `event`, which Evaluate (at `at`) answered with `decision`. A plan
+// role reads under consent, and a consent speaks only for its own subject: a field of another
+// person than the event's subject is shown through a plan role only under a consent of that
+// person in force at `at` naming the agency and the field's kinds (a profile: identity; any
+// other field: the event's kinds). Every other reason to show an event in full (the recording
+// agency, a recipient, a meeting member, an app's scope) covers all of it. An erased person's
+// field: false for everyone (rule 9).
+bool ShowsField(const Principal& principal, const CaseState& state, const DomainEvent& event,
+                const ScopeDecision& decision, const PersonalField& field, UnixNanos at);
 
 // Rule 7: the access record for showing `shown` to `principal`, or nullopt when none of them is
 // shown in full (nothing personal was shown). The record lists the fully shown events, the

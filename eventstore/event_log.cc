@@ -10,6 +10,7 @@
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -207,11 +208,14 @@ class EventLog::Impl final : public NodeReader {
     }
 
     rocksdb::Options db_options;
+    if (options_.TEST_env) db_options.env = options_.TEST_env.get();
     db_options.create_if_missing = options_.create_if_missing;
     db_options.create_missing_column_families = true;
     db_options.max_background_jobs = 2;
     db_options.keep_log_file_num = 4;
     db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    db_options.info_log =
+        std::make_shared<StderrLogger>("rocksdb (log)", rocksdb::InfoLogLevel::WARN_LEVEL);
     // One writer thread owns every write, so concurrent memtable inserts buy nothing, and the
     // hashed memtable of event_ids requires them off.
     db_options.allow_concurrent_memtable_write = false;
@@ -389,7 +393,7 @@ class EventLog::Impl final : public NodeReader {
   }
 
   Result<AppendResult> Append(const std::string& stream, ExpectedVersion expected,
-                              std::vector<NewEvent> events) {
+                              std::vector<NewEvent> events, const AppendOptions& append_options) {
     KASANE_RETURN_IF_ERROR(ValidateStreamName(stream));
     if (events.empty()) return InvalidArgument("an append needs at least one event");
     if (events.size() > kMaxEventsPerAppend) {
@@ -413,6 +417,8 @@ class EventLog::Impl final : public NodeReader {
     request->stream = stream;
     request->expected = expected;
     request->events = std::move(events);
+    request->priority = append_options.priority;
+    request->bytes = total_bytes;
     std::future<Result<AppendResult>> done = request->promise.get_future();
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
@@ -612,15 +618,20 @@ class EventLog::Impl final : public NodeReader {
   }
 
   Result<std::string> Checkpoint() {
+    KASANE_RETURN_IF_ERROR(CheckSpace(/*priority=*/true, 1024));
     TreeHead head = Head();
     eventstore::Checkpoint cp;
     cp.origin = options_.origin;
     cp.size = head.size;
     cp.root = head.root;
     KASANE_ASSIGN_OR_RETURN(std::string note, signer_->Sign(cp.Marshal()));
-    KASANE_RETURN_IF_ERROR(
+    Status stored =
         FromRocks(db_->Put(SyncWrite(), handles_[kCheckpoints], U64Key(head.size), note),
-                  "storing the checkpoint"));
+                  "storing the checkpoint");
+    if (!stored.ok()) {
+      MarkFailed(stored);
+      return stored;
+    }
     return note;
   }
 
@@ -641,6 +652,82 @@ class EventLog::Impl final : public NodeReader {
 
   Result<VerifyReport> Verify(const std::function<void(uint64_t, uint64_t)>& progress) const;
 
+  // The free bytes of the file system holding the database (or the test probe's answer).
+  Result<uint64_t> FreeBytes() const {
+    if (options_.TEST_free_bytes) return options_.TEST_free_bytes();
+    struct statvfs st {};
+    const std::string path = options_.dir + "/" + kDbDir;
+    if (::statvfs(path.c_str(), &st) != 0) {
+      return IoError("cannot read the free space of " + path + ": " + std::strerror(errno));
+    }
+    // f_bavail, not f_bfree: the blocks a file system keeps for root are not ours to count on.
+    return static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
+  }
+
+  uint64_t ReserveFor(bool priority) const {
+    return priority ? options_.priority_min_free_bytes : options_.min_free_bytes;
+  }
+
+  // OK when writing about `bytes` more leaves the reserve of `priority` free; otherwise
+  // kResourceExhausted (or the probe's error), and nothing is written. From any thread.
+  // A refusal for space is counted (Storage().refused_for_space, on_space_refused).
+  Status CheckSpace(bool priority, uint64_t bytes) const {
+    const uint64_t reserve = ReserveFor(priority);
+    if (reserve == 0) return Status::Ok();
+    KASANE_ASSIGN_OR_RETURN(uint64_t free, FreeBytes());
+    Status s = SpaceStatus(priority, free, bytes);
+    if (!s.ok()) CountSpaceRefusal(priority);
+    return s;
+  }
+
+  // Stops the log after a failed write to the database: RocksDB itself refuses writes after one
+  // (its background-error state), and a failed fsync is not retried (see the file comment).
+  void MarkFailed(const Status& st) {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    if (failed_.load()) return;
+    failure_ = "the log stopped accepting writes after a failed commit (" + st.message() +
+               "); nothing after it was written: restart the server (reopen the log), after "
+               "freeing space if the disk is full";
+    failed_.store(true);
+  }
+
+  void CountSpaceRefusal(bool priority) const {
+    refused_for_space_.fetch_add(1);
+    if (options_.on_space_refused) options_.on_space_refused(priority);
+  }
+
+  Status SpaceStatus(bool priority, uint64_t free, uint64_t bytes) const {
+    const uint64_t reserve = ReserveFor(priority);
+    if (free >= reserve && free - reserve >= bytes) return Status::Ok();
+    return ResourceExhausted("the file system holding the log has " + std::to_string(free) +
+                             " bytes free, below the " + (priority ? "emergency" : "ordinary") +
+                             " reserve of " + std::to_string(reserve) +
+                             " bytes; nothing was written: free space and retry");
+  }
+
+  StorageHealth Storage() const {
+    StorageHealth h;
+    h.writable = !failed_.load();
+    if (!h.writable) h.failure = Failure();
+    h.refused_for_space = refused_for_space_.load();
+    if (options_.min_free_bytes > 0 || options_.priority_min_free_bytes > 0) {
+      auto free = FreeBytes();
+      if (free.ok()) {
+        h.free_bytes = *free;
+        h.below_reserve = !SpaceStatus(false, *free, 0).ok();
+        h.below_priority_reserve = !SpaceStatus(true, *free, 0).ok();
+      } else {
+        h.below_reserve = h.below_priority_reserve = true;  // unknown: appends are refused
+      }
+    }
+    return h;
+  }
+
+  std::string Failure() const {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    return failure_;
+  }
+
  private:
   static constexpr size_t kMaxEventsPerAppend = 10000;
   static constexpr uint32_t kStoredLevelStride = 4;
@@ -652,8 +739,21 @@ class EventLog::Impl final : public NodeReader {
     std::string stream;
     ExpectedVersion expected = ExpectedVersion::Any();
     std::vector<NewEvent> events;
+    bool priority = false;  // AppendOptions::priority
+    size_t bytes = 0;       // the events' validated size
     std::promise<Result<AppendResult>> promise;
   };
+
+  // The free space as read once for a group of appends being sequenced, less what the appends
+  // already let through in it will write.
+  struct SpaceBudget {
+    bool probed = false;
+    Result<uint64_t> free = uint64_t{0};
+    uint64_t planned = 0;
+  };
+  // A rough bound of what an accepted append adds to the disk: its events in the WAL, their
+  // indexes, stream run and Merkle nodes (and later the same again in an SST).
+  static uint64_t PlannedBytes(const Request& r) { return 2 * (r.bytes + 256 * r.events.size()); }
 
   // An event sequenced but perhaps not committed yet, so that a retry arriving before the commit
   // is still recognised. Content is compared through the leaf hash (the canonical encoding).
@@ -802,7 +902,8 @@ class EventLog::Impl final : public NodeReader {
       }
       // Once the committer is free, every batch handed to it is in the database.
       if (committer_free) inflight_ids_.clear();
-      for (auto& r : taken) Sequence(*cur, std::move(r));
+      SpaceBudget budget;
+      for (auto& r : taken) Sequence(*cur, std::move(r), budget);
       taken.clear();
       WriteSlots(*cur);
       if (committer_free && !cur->empty()) {
@@ -893,7 +994,7 @@ class EventLog::Impl final : public NodeReader {
 
   // Writes the batch durably and publishes the new head. Non-OK once any commit has failed.
   Status Commit(Batch& b) {
-    if (failed_.load()) return IoError(failure_);
+    if (failed_.load()) return IoError(Failure());
     if (b.head.size == b.first_size) return Status::Ok();  // every request was refused or a retry
     const auto write_started = std::chrono::steady_clock::now();
     rocksdb::Status s = db_->Write(SyncWrite(), &b.wb);
@@ -902,8 +1003,8 @@ class EventLog::Impl final : public NodeReader {
                                      std::chrono::steady_clock::now() - write_started});
     }
     if (!s.ok()) {
-      failed_.store(true);
       Status st = FromRocks(s, "committing appends");
+      MarkFailed(st);
       return Status(st.code(), st.message() + "; the log stopped accepting writes");
     }
     {
@@ -915,13 +1016,32 @@ class EventLog::Impl final : public NodeReader {
     return Status::Ok();
   }
 
-  void Sequence(Batch& b, std::unique_ptr<Request> r) {
+  // A request refused here (failed log, no space) leaves the batch as it was, like any refusal
+  // of ApplyRequest: the positions of the others do not depend on it.
+  void Sequence(Batch& b, std::unique_ptr<Request> r, SpaceBudget& budget) {
     if (failed_.load()) {
-      b.outcomes.push_back(IoError(failure_));
+      b.outcomes.push_back(IoError(Failure()));
+    } else if (Status space = CheckBudget(*r, budget); !space.ok()) {
+      if (space.code() == StatusCode::kResourceExhausted) CountSpaceRefusal(r->priority);
+      b.outcomes.push_back(std::move(space));
     } else {
       b.outcomes.push_back(ApplyRequest(b, *r));
+      if (b.outcomes.back().ok() && !b.outcomes.back()->replayed)
+        budget.planned += PlannedBytes(*r);
     }
     b.requests.push_back(std::move(r));
+  }
+
+  // The reserve check of one request against the group's budget (one probe per group).
+  Status CheckBudget(const Request& r, SpaceBudget& budget) const {
+    if (ReserveFor(r.priority) == 0) return Status::Ok();
+    if (!budget.probed) {
+      budget.free = FreeBytes();
+      budget.probed = true;
+    }
+    if (!budget.free.ok()) return budget.free.status();
+    const uint64_t free = *budget.free > budget.planned ? *budget.free - budget.planned : 0;
+    return SpaceStatus(r.priority, free, PlannedBytes(r));
   }
 
   // Encodes and hashes the batch's new slots, then adds them to the WriteBatch and the Merkle
@@ -1145,8 +1265,12 @@ class EventLog::Impl final : public NodeReader {
   std::atomic<bool> failed_{false};
   std::atomic<uint64_t> queued_{
       0};  // appends ever queued; lets the sequencer spin without the lock
-  // Why appends are refused once failed_ is set; written only in Open, before the threads start.
-  std::string failure_ = "the log stopped accepting writes after a failed commit";
+  mutable std::atomic<uint64_t> refused_for_space_{0};
+  // Why appends are refused once failed_ is set: written in Open, or by the commit that failed
+  // (before failed_ is set).
+  mutable std::mutex failure_mu_;
+  std::string failure_ =
+      "the log stopped accepting writes after a failed commit";  // GUARDED_BY(failure_mu_)
 
   // Owned by the sequencer thread: the state including sequenced but uncommitted batches.
   HeadRecord seq_head_;
@@ -1574,8 +1698,14 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(EventLogOptions options) {
 
 Result<AppendResult> EventLog::Append(const std::string& stream, ExpectedVersion expected,
                                       std::vector<NewEvent> events) {
-  return impl_->Append(stream, expected, std::move(events));
+  return impl_->Append(stream, expected, std::move(events), AppendOptions{});
 }
+Result<AppendResult> EventLog::Append(const std::string& stream, ExpectedVersion expected,
+                                      std::vector<NewEvent> events,
+                                      const AppendOptions& append_options) {
+  return impl_->Append(stream, expected, std::move(events), append_options);
+}
+StorageHealth EventLog::Storage() const { return impl_->Storage(); }
 Result<RecordedEvent> EventLog::ReadAt(Position position) const { return impl_->ReadAt(position); }
 Result<std::vector<RecordedEvent>> EventLog::ReadAll(Position from, size_t limit) const {
   return impl_->ReadAll(from, limit);
@@ -1611,7 +1741,15 @@ Result<VerifyReport> EventLog::Verify(
 
 Result<SealedPart> EventLog::Seal(const EventId& event_id, const std::string& subject,
                                   const std::string& path, std::string_view plaintext) {
-  return impl_->keys().Seal(event_id, subject, path, plaintext);
+  // A first use of the subject writes its key: held to the ordinary reserve like an append.
+  KASANE_RETURN_IF_ERROR(impl_->CheckSpace(/*priority=*/false, 4096 + plaintext.size()));
+  auto sealed = impl_->keys().Seal(event_id, subject, path, plaintext);
+  // Writing a new subject's key failed in the database: the log stops as for a failed commit.
+  if (!sealed.ok() && (sealed.status().code() == StatusCode::kIoError ||
+                       sealed.status().code() == StatusCode::kResourceExhausted)) {
+    impl_->MarkFailed(sealed.status());
+  }
+  return sealed;
 }
 Result<std::optional<std::string>> EventLog::Unseal(const EventId& event_id,
                                                     const SealedPart& part) const {

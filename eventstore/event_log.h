@@ -9,8 +9,20 @@
 // expectations and idempotency in order, assigns versions and positions, hashes, extends the
 // Merkle tree, and commits all of it in one WriteBatch with sync=true (group commit). Append
 // returns only after that commit, so an acknowledged event survives kill -9 and power loss.
-// If a commit fails, the log stops accepting appends (every later Append fails with kIoError):
-// it never acknowledges what it cannot prove durable.
+// If a commit fails (an fsync or write error, or RocksDB itself running out of space), or so does
+// the write of a checkpoint or a subject key, the log stops accepting appends until it is reopened
+// (every later Append fails with kIoError): it never acknowledges what it cannot prove durable, and
+// it does not guess whether a failed fsync left the file system trustworthy. Reads keep working.
+//
+// Full disk (docs/operations.md, "Full disk"): before it sequences appends, the log reads the
+// free space of the file system that holds `dir/log` (statvfs, once per group of appends) and
+// refuses, with kResourceExhausted and writing nothing, every ordinary append that would leave
+// less than EventLogOptions::min_free_bytes free, and every priority append (AppendOptions) that
+// would leave less than priority_min_free_bytes. Such a refusal is not a failed commit: the log
+// stays open and the next append succeeds once space is freed, without a restart. The reserve is
+// what lets the API keep recording access records (閲覧記録) and refusals on a full disk, so staff
+// can still read cases while commands are refused, and what keeps RocksDB's own flushes and
+// compactions from ever meeting ENOSPC.
 //
 // Thread-safety: all methods are safe to call concurrently from any thread. Reads never block the
 // writer and see only whole commits.
@@ -36,6 +48,10 @@
 #include "base/status.h"
 #include "eventstore/event.h"
 #include "eventstore/merkle.h"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
 
 namespace kasane::eventstore {
 
@@ -66,6 +82,46 @@ struct EventLogOptions {
   // Called on the committer thread after each successful group commit that wrote events. Must
   // be cheap, thread-safe and must not call back into the log.
   std::function<void(const CommitStats&)> on_commit;
+
+  // The free-space reserve (see the file comment). An ordinary append is refused with
+  // kResourceExhausted when the file system holding `dir/log` would be left with less than
+  // `min_free_bytes` free; a priority append (AppendOptions::priority: access records, refusal
+  // records) only below `priority_min_free_bytes`, which should be the smaller. 0 turns a check
+  // off (then only RocksDB's own ENOSPC stops writes, and that stops the log until reopened).
+  // Checkpoint() is held to the priority reserve, Seal() to the ordinary one.
+  uint64_t min_free_bytes = uint64_t{64} << 20;
+  uint64_t priority_min_free_bytes = uint64_t{16} << 20;
+  // Called for each write refused for space (an append, a Seal, a Checkpoint), with its
+  // priority, on the thread that asked. Must be cheap and thread-safe and must not call back into
+  // the log. For metrics.
+  std::function<void(bool priority)> on_space_refused;
+
+  // Test seams. TEST_free_bytes replaces the statvfs probe of the reserve (it is called from
+  // the writer thread and from Storage(), Seal() and Checkpoint(), so it must be thread-safe).
+  // TEST_env replaces RocksDB's default Env, e.g. with a fault-injecting file system; it must
+  // outlive the log.
+  std::function<Result<uint64_t>()> TEST_free_bytes;
+  std::shared_ptr<rocksdb::Env> TEST_env;
+};
+
+// How one Append uses the free-space reserve.
+struct AppendOptions {
+  // May use the emergency part of the reserve (down to priority_min_free_bytes): the records
+  // that must be written for a read to be served or a refusal to be on record.
+  bool priority = false;
+};
+
+// The log's view of its storage, for health checks (Storage()).
+struct StorageHealth {
+  // False once a commit failed: the log accepts no appends until reopened.
+  bool writable = true;
+  std::string failure;  // why not writable (no personal content)
+  // The free bytes of the file system holding the log, when the reserve is checked and the
+  // probe answered.
+  std::optional<uint64_t> free_bytes;
+  bool below_reserve = false;           // ordinary appends are refused for space now
+  bool below_priority_reserve = false;  // priority appends too
+  uint64_t refused_for_space = 0;       // writes refused for space since open
 };
 
 enum class Direction { kForward, kBackward };
@@ -112,8 +168,15 @@ class EventLog final {
   // If every id is already in the log with the same content, in the same stream and at
   // consecutive positions and versions (as one append, or as consecutive appends, put them),
   // returns their positions with replayed=true and writes nothing.
+  // kResourceExhausted when the free-space reserve refuses it (EventLogOptions::min_free_bytes):
+  // nothing was written and the log stays open; retry once space is freed.
   Result<AppendResult> Append(const std::string& stream, ExpectedVersion expected,
                               std::vector<NewEvent> events);
+  Result<AppendResult> Append(const std::string& stream, ExpectedVersion expected,
+                              std::vector<NewEvent> events, const AppendOptions& append_options);
+
+  // Whether the log accepts appends, and its free space against the reserve (reads the probe).
+  StorageHealth Storage() const;
 
   // Reads the event at `position`. kNotFound past the head.
   Result<RecordedEvent> ReadAt(Position position) const;
@@ -144,6 +207,7 @@ class EventLog final {
   Result<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
 
   // Signs the current tree head as a C2SP checkpoint (signed note), stores it, returns its text.
+  // kResourceExhausted below the priority reserve, writing nothing.
   Result<std::string> Checkpoint();
   // The latest stored checkpoint; kNotFound if none was ever signed.
   Result<std::string> LatestCheckpoint() const;
@@ -159,7 +223,8 @@ class EventLog final {
   // `path`, so a part cannot be moved to another event, person or field. The caller puts the
   // part in NewEvent::sealed; the Merkle leaf then covers the ciphertext.
   // Fails with kFailedPrecondition when the subject has been erased, kInvalidArgument for an
-  // empty subject or path.
+  // empty subject or path, kResourceExhausted below the ordinary free-space reserve (a first
+  // use writes the subject's key).
   Result<SealedPart> Seal(const EventId& event_id, const std::string& subject,
                           const std::string& path, std::string_view plaintext);
   // Decrypts a part of event `event_id`. Returns std::nullopt when the subject was erased (its

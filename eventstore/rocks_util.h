@@ -4,9 +4,13 @@
 // Thread-safety: stateless functions.
 #pragma once
 
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/status.h>
 
+#include <cstdarg>
+#include <cstdio>
+#include <memory>
 #include <string>
 
 #include "base/status.h"
@@ -22,6 +26,26 @@ inline Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.IsCorruption()) return DataLoss(what + ": " + s.ToString());
   return IoError(what + ": " + s.ToString());
 }
+
+// RocksDB's own diagnostics, to stderr (the service's journal) instead of a `LOG` file in the
+// database folder. On a full disk that file fails too, and Debian's RocksDB 7.8 (built with
+// assertions) aborts the process on the next line it writes to a file writer that already
+// failed (WritableFileWriter::AssertFalseAndGetStatusForPrevError), which a full-disk test
+// reproduces. Diagnostics must not need disk space.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger(std::string prefix, rocksdb::InfoLogLevel level)
+      : rocksdb::Logger(level), prefix_(std::move(prefix)) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    vsnprintf(line, sizeof(line), format, ap);
+    std::fprintf(stderr, "%s: %s\n", prefix_.c_str(), line);
+  }
+
+ private:
+  std::string prefix_;
+};
 
 // A write that returns only once it is in the fsynced WAL.
 inline rocksdb::WriteOptions SyncWrite() {

@@ -179,6 +179,9 @@ Result<std::vector<uint8_t>> Base64Decode(std::string_view text) {
     return InvalidArgument("not standard padded base64");
   }
   out.resize(len);
+  // libsodium 1.0.18 decodes some bytes outside the alphabet (found by fuzzing: "AA\xa8A" gave
+  // the bytes of "AA/A"); only the one canonical text of these bytes is accepted.
+  if (Base64Encode(out) != text) return InvalidArgument("not standard padded base64");
   return out;
 }
 
@@ -408,12 +411,10 @@ Result<CheckpointBody> CheckpointBody::Parse(std::string_view text) {
     rest.remove_prefix(eol + 1);
   }
   if (lines.size() < 3) return InvalidArgument("checkpoint: fewer than three lines");
-  for (std::string_view line : lines) {
-    for (char c : line) {
-      if (static_cast<unsigned char>(c) < 0x20) {
-        return InvalidArgument("checkpoint: control character");
-      }
-    }
+  // A note text is UTF-8 (found by fuzzing: an extension line of invalid UTF-8 parsed, and no
+  // signer would sign it).
+  if (!IsNoteText(text)) {
+    return InvalidArgument("checkpoint: control character or invalid UTF-8");
   }
   CheckpointBody body;
   if (lines[0].empty()) return InvalidArgument("checkpoint: empty origin");

@@ -420,6 +420,9 @@ void ProjectionEngine::Stop() {
 }
 
 void ProjectionEngine::FollowLoop() {
+  constexpr auto kFirstRetry = std::chrono::milliseconds(200);
+  constexpr auto kLastRetry = std::chrono::milliseconds(5000);
+  auto retry = kFirstRetry;
   while (!stop_) {
     const uint64_t to = log_->Size();
     uint64_t low = UINT64_MAX;
@@ -432,10 +435,25 @@ void ProjectionEngine::FollowLoop() {
       }
     }
     if (!st.ok()) {
-      // The store or the log could not be read or written: nothing was applied; try again soon.
-      spdlog::warn("projections: {}; retrying", st.ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      // The store or the log could not be read or written (a full disk, say): nothing was
+      // applied; try again, less often while it lasts.
+      spdlog::warn("projections: {}; retrying in {} ms", st.ToString(), retry.count());
+      {
+        std::lock_guard<std::mutex> lock(status_mu_);
+        follow_error_ = st.ToString();
+      }
+      for (auto slept = std::chrono::milliseconds(0); slept < retry && !stop_;
+           slept += std::chrono::milliseconds(50)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      retry = std::min(retry * 2, kLastRetry);
       continue;
+    }
+    if (retry != kFirstRetry) {
+      retry = kFirstRetry;
+      std::lock_guard<std::mutex> lock(status_mu_);
+      follow_error_.clear();
+      spdlog::info("projections: following the log again");
     }
     if (low == UINT64_MAX) low = to;  // every projection stopped: just wait for shutdown
     if (low >= to) {
@@ -577,6 +595,7 @@ std::vector<ProjectionStatus> ProjectionEngine::Statuses() const {
     p.stop_reason = s->stop_reason;
     p.rebuilding = s->rebuilding;
     p.rebuild_checkpoint = s->rebuild_checkpoint;
+    p.follow_error = follow_error_;
     out.push_back(std::move(p));
   }
   return out;

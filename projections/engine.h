@@ -11,6 +11,10 @@
 // other writers of the generic log (the erasure marker of `kasane erase`, tools); they are
 // passed over and counted (events_ignored), never decoded.
 //
+// The follower retries a chunk it could not read or commit (the log or the views' storage
+// failed, e.g. a full disk) after 200 ms, doubling up to 5 s, and reports the failure in
+// ProjectionStatus::follow_error until a chunk goes through; nothing is skipped or stopped.
+//
 // Failure: a projection whose Apply (or the decoding of an event) fails stops at that event's
 // position: its chunk is discarded, its checkpoint stays before it, the reason is logged and
 // kept in its status, and it is never fed again until the engine is reopened (and then it
@@ -90,6 +94,9 @@ struct ProjectionStatus {
   std::string stop_reason;      // why (no personal content)
   bool rebuilding = false;
   uint64_t rebuild_checkpoint = 0;
+  // The follower's last failure to read the log or write the views (a full disk, say), retried
+  // with backoff; empty once a chunk went through again.
+  std::string follow_error;
 };
 
 // Reads one projection's active generation. Holds a shared lock: a rebuild's switch waits for
@@ -197,6 +204,7 @@ class ProjectionEngine final {
 
   std::mutex follower_mu_;  // Start and Stop
   std::atomic<bool> stop_{false};
+  std::string follow_error_;  // GUARDED_BY(status_mu_)
   std::thread follower_;
 };
 

@@ -1,6 +1,7 @@
 #include "projections/view_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
@@ -8,6 +9,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -15,6 +19,20 @@
 
 namespace kasane::projections {
 namespace {
+
+// RocksDB's diagnostics go to stderr, not a `LOG` file in the views folder: on a full disk that
+// file fails, and Debian's RocksDB 7.8 (assertions on) aborts on the next line written to it
+// (see eventstore/rocks_util.h, StderrLogger).
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    vsnprintf(line, sizeof(line), format, ap);
+    std::fprintf(stderr, "rocksdb (views): %s\n", line);
+  }
+};
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -90,6 +108,11 @@ class ViewStore::Impl {
  public:
   std::unique_ptr<rocksdb::DB> db;
   std::mutex generation_mu;
+  // Set when a write failed: RocksDB then refuses every write (its background-error state) until
+  // resumed, so the next Commit resumes first. The views are derived data written with their
+  // checkpoint in one batch, so resuming after a full disk loses nothing: the engine applies the
+  // failed chunk again.
+  std::atomic<bool> needs_resume{false};
 };
 
 ViewStore::ViewStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -98,6 +121,8 @@ ViewStore::~ViewStore() = default;
 Result<std::unique_ptr<ViewStore>> ViewStore::Open(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.info_log = std::make_shared<StderrLogger>();
   options.IncreaseParallelism(2);
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -201,7 +226,14 @@ Status ViewStore::Commit(std::span<const GenerationCommit> commits,
     PutU32(&v, meta.schema);
     batch.Put(MetaKey(name), v);
   }
-  return FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "writing views");
+  if (impl_->needs_resume.load()) {
+    KASANE_RETURN_IF_ERROR(
+        FromRocks(impl_->db->Resume(), "resuming the views after a failed write"));
+    impl_->needs_resume.store(false);
+  }
+  rocksdb::Status s = impl_->db->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) impl_->needs_resume.store(true);
+  return FromRocks(s, "writing views");
 }
 
 Status ViewStore::DropGeneration(uint32_t gen) {

@@ -10,7 +10,9 @@
 // always written in one WriteBatch (Commit), so after a crash they agree.
 //
 // Writes are not fsynced: they reach the WAL (which survives kill -9); after a power loss the
-// views may be behind the log, never ahead of their checkpoint, and catch up again.
+// views may be behind the log, never ahead of their checkpoint, and catch up again. A failed
+// Commit (a full disk) is retried by the engine; the next Commit first resumes RocksDB from its
+// background-error state, so the views catch up by themselves once space is freed.
 //
 // Nothing personal is stored here (projections/projection.h); personal content is resolved from
 // the log at read time.

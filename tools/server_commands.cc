@@ -16,6 +16,11 @@
 // validators. An unknown key or section is an error (a typo must not silently fall back to a
 // default).
 //
+// Full disk: --min-free-space (KASANE_MIN_FREE_SPACE, `min-free-space`; bytes, or with a K, M,
+// G or T suffix, powers of 1024; default 64M, 0 turns the check off) is the log's free-space
+// reserve: commands are refused with 507 while less is free; access and refusal records may go on
+// down to a quarter of it (docs/operations.md, "Full disk").
+//
 // TLS: --tls-cert and --tls-key (PEM; both or neither) serve HTTPS (api::ServerOptions); a file
 // that does not load, or a key that does not match, is exit 2 before the data folder is opened.
 #include <pthread.h>
@@ -23,6 +28,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <csignal>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -41,8 +47,43 @@ struct ServeFlags {
   size_t threads = 96;
   std::string tls_cert;
   std::string tls_key;
+  std::string min_free_space = "64M";
   bool check_config = false;
 };
+
+// "1048576", "512K", "64M", "2G", "1T" (powers of 1024; a trailing "B" or "iB" is allowed).
+Result<uint64_t> ParseByteSize(const std::string& text) {
+  const auto bad = [&] {
+    return InvalidArgument("--min-free-space: '" + text +
+                           "' is not a size (bytes, or a number with K, M, G or T)");
+  };
+  size_t i = 0;
+  uint64_t n = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (n > (UINT64_MAX - 9) / 10) return bad();
+    n = n * 10 + static_cast<uint64_t>(text[i] - '0');
+  }
+  if (i == 0) return bad();
+  std::string unit = text.substr(i);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.empty() || unit == "B") return n;
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();  // "MB", "MiB"
+  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();
+  int shift = 0;
+  if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (unit == "T") {
+    shift = 40;
+  } else {
+    return bad();
+  }
+  if (n > (UINT64_MAX >> shift)) return bad();
+  return n << shift;
+}
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   const size_t colon = listen.rfind(':');
@@ -62,8 +103,9 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
 }
 
 // The options a config file may set (long flag names, without the dashes).
-constexpr std::array<std::string_view, 7> kConfigKeys = {
-    "data", "origin", "master-key-file", "listen", "threads", "tls-cert", "tls-key"};
+constexpr std::array<std::string_view, 8> kConfigKeys = {
+    "data",    "origin",   "master-key-file", "listen",
+    "threads", "tls-cert", "tls-key",         "min-free-space"};
 
 std::string KnownKeys() {
   std::string out;
@@ -134,6 +176,17 @@ void AddServe(CLI::App& app, CliContext& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(4, 4096))
       ->envname("KASANE_THREADS");
+  cmd->add_option("--min-free-space", flags->min_free_space,
+                  "free disk space the log keeps in reserve: commands are refused (507) below it, "
+                  "reads go on down to a quarter of it (bytes or K/M/G/T; 0: off)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            auto n = ParseByteSize(v);
+            return n.ok() ? std::string() : n.status().message();
+          },
+          "SIZE"))
+      ->envname("KASANE_MIN_FREE_SPACE");
   cmd->add_option("--tls-cert", flags->tls_cert,
                   "serve HTTPS with this certificate (PEM, may hold the chain); needs --tls-key")
       ->envname("KASANE_TLS_CERT");
@@ -144,7 +197,8 @@ void AddServe(CLI::App& app, CliContext& ctx) {
                 "open the data folder or listen)");
   cmd->footer(
       "Settings: flag > environment variable (KASANE_DATA, KASANE_LISTEN, KASANE_THREADS,\n"
-      "KASANE_ORIGIN, KASANE_MASTER_KEY_FILE, KASANE_TLS_CERT, KASANE_TLS_KEY, KASANE_CONFIG)\n"
+      "KASANE_ORIGIN, KASANE_MASTER_KEY_FILE, KASANE_TLS_CERT, KASANE_TLS_KEY,\n"
+      "KASANE_MIN_FREE_SPACE, KASANE_CONFIG)\n"
       "> --config file > default. Prints `listening HOST:PORT` on stdout once listening.\n"
       "SIGTERM or Ctrl-C: requests in flight finish, the log is committed and closed, exit 0.\n"
       "Examples:\n"
@@ -165,6 +219,8 @@ void AddServe(CLI::App& app, CliContext& ctx) {
     if (flags->tls_cert.empty() != flags->tls_key.empty()) {
       return Fail(ctx, InvalidArgument("--tls-cert and --tls-key go together (both or neither)"));
     }
+    auto min_free = ParseByteSize(flags->min_free_space);
+    if (!min_free.ok()) return Fail(ctx, min_free.status());
     auto key = ResolveMasterKey(flags->data.master_key_file);
     if (!key.ok()) return Fail(ctx, key.status());
     api::ServerOptions options;
@@ -176,6 +232,8 @@ void AddServe(CLI::App& app, CliContext& ctx) {
     options.threads = flags->threads;
     options.tls_cert_file = flags->tls_cert;
     options.tls_key_file = flags->tls_key;
+    options.min_free_bytes = *min_free;
+    options.priority_min_free_bytes = *min_free / 4;
     options.clock = ctx.clock;
     if (key->has_value()) key->value().fill(0);
     if (flags->check_config) {
@@ -187,7 +245,8 @@ void AddServe(CLI::App& app, CliContext& ctx) {
                                   {"listen", flags->listen},
                                   {"threads", flags->threads},
                                   {"tlsCert", flags->tls_cert},
-                                  {"tlsKey", flags->tls_key}}
+                                  {"tlsKey", flags->tls_key},
+                                  {"minFreeSpace", *min_free}}
                        .dump()
                 << "\n";
       return;

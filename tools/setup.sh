@@ -18,6 +18,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev         # tests and benchmarks
   python3 python3-nacl                               # the independent audit-bundle verifier
   curl jq                                            # the README's tour (and its test)
+  clang libclang-rt-14-dev llvm-14                   # fuzzing (libFuzzer), sanitizer runtimes, llvm-symbolizer
 )
 
 missing=()

@@ -41,6 +41,41 @@ struct RequestContext {
   std::string channel;
 };
 
+// Failed authentication per source address (docs/api.md, "Throttling failed authentication"):
+// a fixed window opens at a source's first failure; once `limit` failures fall in it, the
+// source is throttled until the window ends. At most kMaxSources sources are tracked (expired
+// windows are dropped first; past that, new sources share one entry), so memory is bounded.
+//
+// Thread-safety: safe to call concurrently (one mutex).
+class AuthThrottle {
+ public:
+  static constexpr size_t kMaxSources = 65536;
+  // limit 0: never throttles (Fail still counts).
+  AuthThrottle(uint64_t limit, UnixNanos window) : limit_(limit), window_(window) {}
+
+  // Seconds until `source` may authenticate again (at least 1), or nullopt when it may now.
+  std::optional<int64_t> Blocked(const std::string& source, UnixNanos now);
+  struct Failure {
+    uint64_t failures = 0;  // in the current window, this one included
+    bool started = false;   // this failure reached the limit: throttling starts now
+    UnixNanos until = 0;    // the window's end
+  };
+  // Counts one failed authentication of `source` at `now`.
+  Failure Fail(const std::string& source, UnixNanos now);
+
+ private:
+  struct Window {
+    UnixNanos start = 0;
+    uint64_t failures = 0;
+  };
+  std::string KeyFor(const std::string& source, UnixNanos now);  // REQUIRES(mu_)
+
+  const uint64_t limit_;
+  const UnixNanos window_;
+  std::mutex mu_;
+  std::map<std::string, Window> windows_;  // GUARDED_BY(mu_)
+};
+
 class ApiServer::Impl {
  public:
   explicit Impl(ServerOptions options);
@@ -80,6 +115,9 @@ class ApiServer::Impl {
   HistogramFamily commit_seconds;
   HistogramFamily commit_batch_events;
   HistogramFamily commit_batch_requests;
+  CounterFamily auth_failures_total;
+  CounterFamily auth_throttled_total;
+  AuthThrottle auth_throttle;
 
   // --- server.cc ---
   void Handle(const httplib::Request& req, httplib::Response& res);
@@ -91,6 +129,14 @@ class ApiServer::Impl {
   void Dispatch(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
   void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
   void SendProblem(httplib::Response& res, const RequestContext& ctx, const Problem& p);
+  // The headers every answer carries (docs/api.md, "Security headers").
+  void SetStandardHeaders(httplib::Response& res, const std::string& request_id) const;
+  // Authentication of `req` failed for `reason` ("missing", "invalid", "deactivated"; the caller
+  // answers 401): counts it, and when its source reaches the throttle's limit records the
+  // throttling (a warning line and an auth.throttled event in the stream "security", with the
+  // source address and the token's public id when the text has the token shape; never the
+  // token text).
+  void AuthFailed(const RequestContext& ctx, const httplib::Request& req, std::string_view reason);
   void HandleCommand(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
   void HandleProof(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);
   void HandleOps(RequestContext& ctx, const httplib::Request& req, httplib::Response& res);

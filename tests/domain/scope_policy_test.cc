@@ -173,8 +173,13 @@ ScopeLevel Fallback(Role role) {
 
 ScopeLevel Expected(Role role, size_t row, size_t consent_index, K kind) {
   if (role == Role::kAuditor) return ScopeLevel::kMetadataOnly;
-  if (role == Role::kApp)
-    return kAppKinds.Contains(kind) ? ScopeLevel::kFull : ScopeLevel::kNothing;
+  if (role == Role::kApp) {
+    if (!kAppKinds.Contains(kind)) return ScopeLevel::kNothing;
+    // Rule 4: what a 支援会議 shares goes to its members only; an app is no member.
+    const Relation8 r = kStaffTable[row].relation;
+    return r == Relation8::kMeetingMember || r == Relation8::kLateJoiner ? ScopeLevel::kMetadataOnly
+                                                                         : ScopeLevel::kFull;
+  }
   switch (kStaffTable[row].by_consent[consent_index]) {
     case Expect::kFull:
       return ScopeLevel::kFull;
@@ -275,6 +280,79 @@ TEST(ScopePolicyTest, PlanRoleEndsWithTerminationExceptForTheAccompanyingAgency)
             ScopeLevel::kNothing);
   Principal accompany{StaffId("st-a"), AgencyId("ag-accompany"), Role::kCaseworker, std::nullopt};
   EXPECT_EQ(Evaluate(accompany, st, s.event(), kT0).level, ScopeLevel::kNothing);  // no consent
+}
+
+TEST(ScopePolicyTest, AppsGetOnlyMetadataOfWhatASupportMeetingShared) {
+  Scenario s(Relation8::kMeetingMember, ConsentState8::kNone, K::kHealth);
+  Principal app{StaffId(), AgencyId("ag-app"), Role::kApp, AppScope{{}, KindSet::All(), true}};
+  const ScopeDecision d = Evaluate(app, s.state(), s.event(), kT0);
+  EXPECT_EQ(d.level, ScopeLevel::kMetadataOnly);
+  EXPECT_EQ(d.reason, kReasonSupportMeeting);
+  // The same disclosure under consent, outside any meeting: the app's scope decides.
+  Scenario c(Relation8::kNone, ConsentState8::kInForce, K::kHealth);
+  EXPECT_EQ(Evaluate(app, c.state(), c.event(), kT0).level, ScopeLevel::kFull);
+}
+
+// case.opened holds each member's profile as that member's own: a plan role reading it under the
+// main person's consent does not get another member's profile without that member's consent.
+TEST(ScopePolicyTest, APlanRoleReadsAnotherMembersProfileOnlyUnderTheirOwnConsent) {
+  CaseState st;
+  uint64_t n = 0;
+  auto add = [&](const std::string& agency, Payload p) {
+    DomainEvent e{EventId::FromNumber(++n), kT0 - kDay, kT0,
+                  Actor{StaffId("st-" + agency), AgencyId(agency), Role::kCaseworker},
+                  std::move(p)};
+    st = Evolve(std::move(st), e);
+    return e;
+  };
+  CaseOpened o;
+  o.case_id = CaseId("c-1");
+  o.intake_agency = AgencyId("ag-cm");
+  o.main_person = PersonId("p-father");
+  o.members = {HouseholdMember{PersonId("p-father"), Relation::kSelf, {"父", "", "", "", ""}},
+               HouseholdMember{PersonId("p-son"), Relation::kChild, {"息子", "", "", "", ""}}};
+  o.summary = "相談";
+  const DomainEvent opened = add("ag-cm", o);
+  auto consent = [&](const std::string& id, const std::string& subject) {
+    ConsentRecorded c;
+    c.consent = ConsentId(id);
+    c.subject = PersonId(subject);
+    c.decision = ConsentDecision::kPermit;
+    c.recipients = {kP};
+    c.kinds = KindSet::Of({K::kIdentity, K::kHousehold, K::kNotes});
+    c.purposes = {Purpose::kSupportDelivery};
+    c.valid_from = kT0 - 2 * kDay;
+    return c;
+  };
+  add("ag-cm", consent("cn-f", "p-father"));
+  PlanDrafted p;
+  p.plan = PlanId("pl-1");
+  p.subject = PersonId("p-father");
+  p.body.roles = {PlanRole{kP, "役割", {}}};
+  add("ag-coord", p);
+  add("ag-coord", PlanApproved{PlanId("pl-1"), 1, MeetingId("m-ml")});
+
+  const Principal role{kPs, kP, Role::kCaseworker, std::nullopt};
+  const Principal recorder{StaffId("st-cm"), AgencyId("ag-cm"), Role::kCaseworker, std::nullopt};
+  const ScopeDecision d = Evaluate(role, st, opened, kT0);
+  ASSERT_EQ(d.level, ScopeLevel::kFull);
+  ASSERT_EQ(d.reason, kReasonPlanRole);
+  const PersonalField father{"members[0].profile", PersonId("p-father")};
+  const PersonalField son{"members[1].profile", PersonId("p-son")};
+  const PersonalField summary{"summary", PersonId("p-father")};
+  EXPECT_TRUE(ShowsField(role, st, opened, d, father, kT0));
+  EXPECT_TRUE(ShowsField(role, st, opened, d, summary, kT0));
+  EXPECT_FALSE(ShowsField(role, st, opened, d, son, kT0));
+  // The recording agency wrote all of it.
+  const ScopeDecision r = Evaluate(recorder, st, opened, kT0);
+  EXPECT_TRUE(ShowsField(recorder, st, opened, r, son, kT0));
+  // The son's own consent naming the agency opens his profile.
+  add("ag-cm", consent("cn-s", "p-son"));
+  EXPECT_TRUE(ShowsField(role, st, opened, Evaluate(role, st, opened, kT0), son, kT0));
+  // Erased: nobody, the recorder included.
+  add("ag-sec", PersonErased{PersonId("p-son"), "保存期間満了"});
+  EXPECT_FALSE(ShowsField(recorder, st, opened, Evaluate(recorder, st, opened, kT0), son, kT0));
+  EXPECT_TRUE(ShowsField(recorder, st, opened, Evaluate(recorder, st, opened, kT0), father, kT0));
 }
 
 // ---------------------------------------------------------------------------------------------

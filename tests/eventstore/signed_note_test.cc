@@ -288,6 +288,25 @@ TEST_F(OpenNoteTest, RejectsMalformedNotes) {
   }
 }
 
+// Found by the signed_note fuzz target: libsodium's decoder took some bytes outside the base64
+// alphabet ("AA\xa8A" decoded as "AA/A"), so a checkpoint had more than one text.
+TEST(SignedNote, Base64DecodeAcceptsOnlyTheCanonicalText) {
+  EXPECT_EQ(*Base64Decode("AA/A"), (std::vector<uint8_t>{0x00, 0x0f, 0xc0}));
+  for (std::string bad :
+       {std::string("AA\xa8"
+                    "A"),
+        std::string("A\xa8"
+                    "AA"),
+        std::string("AB=="), std::string("AA/A\n"), std::string("AA/"), std::string(" AA/A")}) {
+    EXPECT_EQ(Base64Decode(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(CheckpointBody::Parse("kasane.fuzz/log\n5\nAA\xa8"
+                                  "A\n")
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST(Checkpoint, PublishedBodyMarshallingVectorsRoundTrip) {
   const json& valid = Vectors()["checkpoint_body_marshal"]["valid"];
   ASSERT_FALSE(valid.empty());
@@ -328,12 +347,14 @@ TEST(Checkpoint, RoundTripsWithExtensionsAndRejectsNonCanonicalSizes) {
   EXPECT_TRUE(Checkpoint::Parse("o\n0\n" + root + "\n").ok());
   EXPECT_EQ(Checkpoint::Parse("o\n18446744073709551615\n" + root + "\n")->size,
             18446744073709551615ull);
-  for (std::string bad : {"o\n01\n" + root + "\n", "o\n+1\n" + root + "\n", "o\n1 \n" + root + "\n",
-                          "o\n\n" + root + "\n", "o\n18446744073709551616\n" + root + "\n",
-                          "o\n1\n" + root + "\n\n",   // empty extension line
-                          "o\n1\n" + root + "\next",  // extension without newline
-                          "o\r\n1\n" + root + "\n",   // control character
-                          "o\n1\n" + root.substr(0, 40) + "\n"}) {
+  for (std::string bad :
+       {"o\n01\n" + root + "\n", "o\n+1\n" + root + "\n", "o\n1 \n" + root + "\n",
+        "o\n\n" + root + "\n", "o\n18446744073709551616\n" + root + "\n",
+        "o\n1\n" + root + "\n\n",   // empty extension line
+        "o\n1\n" + root + "\next",  // extension without newline
+        "o\r\n1\n" + root + "\n",   // control character
+        // invalid UTF-8 (found by the signed_note fuzz target)
+        "o\n1\n" + root + "\next \xff\xfe\n", "o\n1\n" + root.substr(0, 40) + "\n"}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(Checkpoint::Parse(bad).status().code(), StatusCode::kInvalidArgument);
   }

@@ -1,6 +1,6 @@
 // Runs `kasane serve` (the real binary) as a child process: started with extra environment
 // variables, its stdout and stderr in files, its port read from the `listening HOST:PORT` line,
-// stopped with a signal and its exit status collected.
+// stopped with a signal (or killed with SIGKILL, as a crash) and its exit status collected.
 #pragma once
 
 #include <fcntl.h>
@@ -90,10 +90,22 @@ class ServeProcess {
     if (!exit_code_) {
       int status = 0;
       waitpid(pid_, &status, 0);
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      Collect(status);
     }
     return *exit_code_;
   }
+  // SIGKILL, as a crash would end it: no handler runs, nothing is flushed or closed. True when
+  // this SIGKILL ended the process; false when it had already ended by itself (a crash of its
+  // own, or an exit), which `exit_code()` and `Err()` then tell.
+  bool Kill() {
+    if (exit_code_) return false;
+    kill(pid_, SIGKILL);
+    Wait();
+    return term_signal_ == SIGKILL;
+  }
+  // The exit code once ended (-1: ended by a signal), else nullopt.
+  std::optional<int> exit_code() const { return exit_code_; }
+  pid_t pid() const { return pid_; }
 
   std::string Out() const { return Read(out_); }
   std::string Err() const { return Read(err_); }
@@ -103,10 +115,14 @@ class ServeProcess {
     int status = 0;
     if (exit_code_) return true;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      Collect(status);
       return true;
     }
     return false;
+  }
+  void Collect(int status) {
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    term_signal_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   }
   static std::string Read(const std::string& path) {
     std::stringstream s;
@@ -117,6 +133,7 @@ class ServeProcess {
   std::string out_, err_;
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
+  int term_signal_ = 0;  // the signal that ended the process, 0 when it exited
 };
 
 }  // namespace kasane::tools::testing
