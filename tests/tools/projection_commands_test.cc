@@ -108,7 +108,8 @@ TEST_F(ProjectionCommandsTest, RebuildOfOneProjectionLeavesTheOthersAlone) {
   // --catch-up applies what the others lack.
   Outcome caught = Kasane("projections status --json --catch-up " + Data());
   ASSERT_EQ(caught.exit_code, 0) << caught.err;
-  for (const auto& p : nlohmann::json::parse(caught.out)["projections"]) {
+  const nlohmann::json caught_status = nlohmann::json::parse(caught.out);
+  for (const auto& p : caught_status["projections"]) {
     EXPECT_EQ(p["checkpoint"], kEvents) << p.dump();
   }
   // Its progress goes to stderr (stdout is the JSON alone, parsed above).
