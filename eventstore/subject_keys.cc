@@ -383,6 +383,11 @@ Result<std::optional<SubjectKeyStore::DataKey>> SubjectKeyStore::KeyFor(const st
   return out;
 }
 
+bool SubjectKeyStore::HasCachedKey(const std::string& subject) const {
+  std::shared_lock<std::shared_mutex> lock(cache_mu_);
+  return cache_.count(subject) > 0;
+}
+
 Result<SealedPart> SubjectKeyStore::Seal(const EventId& event_id, const std::string& subject,
                                          const std::string& path, std::string_view plaintext) {
   KASANE_RETURN_IF_ERROR(ValidateSubject(subject));

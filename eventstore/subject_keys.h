@@ -92,6 +92,8 @@ class SubjectKeyStore final {
   Result<std::optional<std::string>> Unseal(const EventId& event_id, const SealedPart& part) const;
   Status Erase(const std::string& subject);
   bool IsErased(const std::string& subject) const;
+  // True when the subject's key is in memory: sealing for it writes nothing to the database.
+  bool HasCachedKey(const std::string& subject) const;
 
   // Holds erasures off while a backup copies the database and then the ledger.
   std::unique_lock<std::mutex> PauseErasures() { return std::unique_lock<std::mutex>(erase_mu_); }

@@ -11,6 +11,7 @@
 #include "eventstore/merkle.h"
 #include "eventstore/subject_keys.h"
 #include "tools/cli.h"
+#include "tools/control_socket.h"
 
 namespace kasane::tools {
 namespace {
@@ -174,6 +175,16 @@ Result<std::unique_ptr<EventLog>> OpenLog(const CliContext& ctx, const DataFlags
   return log;
 }
 
+namespace {
+
+void PrintMasterKeyNote() {
+  std::cerr << "kasane: backup: note: the backup holds master.key, so it can read every sealed "
+               "part not erased before now; keep it as safe as the data folder, or keep the "
+               "master key elsewhere (docs/erasure.md)\n";
+}
+
+}  // namespace
+
 void AddDataCommands(CLI::App& app, CliContext& ctx) {
   // kasane erase
   {
@@ -246,7 +257,7 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
     auto to = std::make_shared<std::string>();
     AddDataFlags(cmd, *flags);
     cmd->add_option("--to", *to, "the backup folder (must not exist or be empty)")->required();
-    SetExamples(cmd, {"# a consistent copy (stop `kasane serve` first: it holds the folder)",
+    SetExamples(cmd, {"# a consistent copy, whether or not `kasane serve` runs on the folder",
                       "kasane backup --data /srv/kasane/data --to /backup/kasane-2026-04-01"});
     cmd->callback([&ctx, flags, to] {
       std::error_code ec;
@@ -256,6 +267,29 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
                                          (std::filesystem::is_directory(*to, ec)
                                               ? " is not empty: a backup goes into a new folder"
                                               : " is a file: a backup goes into a new folder")));
+      }
+      // A running `kasane serve` holds the folder: it makes the copy itself, through its control
+      // socket (tools/control_socket.h). A socket nobody listens on (a crashed server) is
+      // ignored, and the folder is opened here as usual.
+      if (std::filesystem::exists(ControlSocketPath(flags->dir), ec)) {
+        const std::string absolute = std::filesystem::absolute(*to, ec).lexically_normal().string();
+        std::cerr << "backup: the data folder is served by a running `kasane serve`; it copies "
+                  << flags->dir << " into " << absolute << "\n";
+        auto answer = CallControl(flags->dir, {{"command", "backup"}, {"to", absolute}});
+        if (answer.ok()) {
+          const bool has_master = answer->value("master_key_included", false);
+          if (has_master) PrintMasterKeyNote();
+          std::cout << nlohmann::json{{"backup", *to},
+                                      {"events", answer->value("events", uint64_t{0})},
+                                      {"master_key_included", has_master},
+                                      {"through_server", true}}
+                           .dump()
+                    << "\n";
+          return;
+        }
+        if (answer.status().code() != StatusCode::kUnavailable) {
+          return Fail(ctx, answer.status());
+        }
       }
       auto opened = OpenLog(ctx, *flags, false);
       if (!opened.ok()) return Fail(ctx, opened.status());
@@ -267,14 +301,11 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
       if (!s.ok()) return Fail(ctx, s);
       std::ifstream master(std::filesystem::path(*to) / "master.key");
       bool has_master = static_cast<bool>(master);
-      if (has_master) {
-        std::cerr << "kasane: backup: note: the backup holds master.key, so it can read every "
-                     "sealed part not erased before now; keep it as safe as the data folder, or "
-                     "keep the master key elsewhere (docs/erasure.md)\n";
-      }
+      if (has_master) PrintMasterKeyNote();
       std::cout << nlohmann::json{{"backup", *to},
                                   {"events", (*opened)->Size()},
-                                  {"master_key_included", has_master}}
+                                  {"master_key_included", has_master},
+                                  {"through_server", false}}
                        .dump()
                 << "\n";
     });
@@ -310,7 +341,9 @@ void AddDataCommands(CLI::App& app, CliContext& ctx) {
       const fs::path views = dir / "views";
       const bool stale_views = fs::exists(views, ec) && !fs::exists(dir / "log", ec);
       std::cerr << "restore: copying " << *from << " into " << flags->dir << "\n";
-      Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers, {"views"});
+      // The projections' views, and the socket file a crashed server may have left, are not the
+      // log's: restore tolerates them and leaves them alone.
+      Status s = EventLog::RestoreBackup(*from, flags->dir, *ledgers, {"views", "control.sock"});
       if (s.ok() && stale_views) {
         fs::remove_all(views, ec);
         if (ec) {

@@ -23,6 +23,11 @@
 //
 // TLS: --tls-cert and --tls-key (PEM; both or neither) serve HTTPS (api::ServerOptions); a file
 // that does not load, or a key that does not match, is exit 2 before the data folder is opened.
+//
+// The control socket (tools/control_socket.h): once serving, the server listens on
+// <data>/control.sock (mode 0600, the server's own user only) so that `kasane backup` can copy
+// the data folder while the server runs. Without it (a data path too long for a Unix socket)
+// the server still serves, with a warning, and backups need it stopped.
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -30,15 +35,42 @@
 #include <array>
 #include <cctype>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "api/server.h"
 #include "tools/cli.h"
+#include "tools/control_socket.h"
 
 namespace kasane::tools {
 namespace {
+
+// What a running server does for `kasane backup` and other local commands (the control socket).
+Result<nlohmann::json> HandleControl(api::ApiServer& server, const nlohmann::json& request) {
+  const std::string command = request["command"].get<std::string>();
+  if (command == "backup") {
+    if (!request.contains("to") || !request["to"].is_string() ||
+        request["to"].get<std::string>().empty() || request["to"].get<std::string>()[0] != '/') {
+      return InvalidArgument("backup: \"to\" must be an absolute path");
+    }
+    const std::string to = request["to"].get<std::string>();
+    // The log's size as the copy begins: an online copy holds at least these events.
+    const uint64_t events = server.log().Size();
+    spdlog::info("control: backup of the data folder into {}", to);
+    Status s = server.log().Backup(to);
+    if (!s.ok()) {
+      spdlog::warn("control: backup into {} failed: {}", to, s.ToString());
+      return s;
+    }
+    std::error_code ec;
+    const bool master = std::filesystem::exists(std::filesystem::path(to) / "master.key", ec);
+    spdlog::info("control: backup into {} done ({} events or more)", to, events);
+    return nlohmann::json{{"events", events}, {"master_key_included", master}};
+  }
+  return InvalidArgument("unknown control command '" + command + "'");
+}
 
 struct ServeFlags {
   DataFlags data;
@@ -265,6 +297,19 @@ void AddServe(CLI::App& app, CliContext& ctx) {
     const char* scheme = flags->tls_cert.empty() ? "http" : "https";
     std::cerr << "kasane: serving " << flags->data.dir << " on " << scheme << "://" << listen->first
               << ":" << (*server)->port() << " (SIGTERM or Ctrl-C stops)\n";
+    std::unique_ptr<ControlServer> control;
+    {
+      api::ApiServer* s = server->get();
+      auto started_control = ControlServer::Start(
+          flags->data.dir,
+          [s](const nlohmann::json& request) { return HandleControl(*s, request); });
+      if (started_control.ok()) {
+        control = std::move(*started_control);
+      } else {
+        spdlog::warn("serve: no control socket ({}); `kasane backup` needs the server stopped",
+                     started_control.status().message());
+      }
+    }
     std::cout << "listening " << listen->first << ":" << (*server)->port() << std::endl;
     std::thread waiter([&signals, s = server->get()] {
       int sig = 0;
@@ -276,6 +321,7 @@ void AddServe(CLI::App& app, CliContext& ctx) {
     // Wake the waiter if the server stopped for another reason.
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
+    control.reset();  // before the log closes: a backup in progress finishes first
     server->reset();
     std::cerr << "kasane: stopped\n";
   });

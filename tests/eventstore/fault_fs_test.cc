@@ -207,7 +207,8 @@ TEST_F(ReserveTest, BelowTheReserveOrdinaryAppendsAreRefusedPriorityPassAndWriti
   EXPECT_FALSE(health.below_priority_reserve);
   EXPECT_EQ(health.free_bytes, 32 * kMiB);
 
-  // Access and refusal records still get in; so do checkpoints. Sealing (a command's) does not.
+  // Access and refusal records still get in; so do checkpoints. Sealing for a new subject (it
+  // writes the subject's key, for a command) does not.
   ASSERT_TRUE(AppendPriority(*log, 11).ok());
   EXPECT_TRUE(log->Checkpoint().ok());
   EXPECT_EQ(log->Seal(IdFrom(12), "person-1", "/name", "x").status().code(),
