@@ -29,6 +29,7 @@
 
 #include "domain/personal_content.h"
 #include "tests/api/api_fixture.h"
+#include "tests/api/log_capture.h"
 #include "tests/domain/worked_examples.h"
 
 namespace kasane::api::testing {
@@ -105,30 +106,6 @@ struct Totals {
   std::set<std::string> routes;  // GET route templates and command routes exercised
   std::set<std::pair<std::string, std::string>> pairs;  // (principal, route)
   size_t requests = 0, markers = 0, checks = 0, leaks = 0, delivered = 0;
-};
-
-// Captures every log line of the server (spdlog's default logger, debug and up) while alive.
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
-    spdlog::default_logger()->sinks().push_back(sink_);
-    level_ = spdlog::default_logger()->level();
-    spdlog::default_logger()->set_level(spdlog::level::debug);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-    spdlog::default_logger()->set_level(level_);
-  }
-  std::string Text() {
-    spdlog::default_logger()->flush();
-    return out_.str();
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-  spdlog::level::level_enum level_;
 };
 
 // One scenario: a server, its World, the markers, and the scan.

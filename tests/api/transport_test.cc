@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "tests/api/api_fixture.h"
+#include "tests/api/log_capture.h"
 
 namespace kasane::api::testing {
 namespace {
@@ -60,30 +61,6 @@ std::pair<int, std::string> GetFrom(const std::string& source, int port, const s
   if (answer.rfind("HTTP/1.1 ", 0) != 0) return {0, answer};
   return {std::atoi(answer.c_str() + 9), answer};
 }
-
-// Captures the server's log lines (spdlog's default logger) while alive.
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
-    spdlog::default_logger()->sinks().push_back(sink_);
-    level_ = spdlog::default_logger()->level();
-    spdlog::default_logger()->set_level(spdlog::level::debug);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-    spdlog::default_logger()->set_level(level_);
-  }
-  std::string Text() {
-    spdlog::default_logger()->flush();
-    return out_.str();
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
-  spdlog::level::level_enum level_;
-};
 
 const char* const kSecurityHeaders[][2] = {
     {"Cache-Control", "no-store"},
