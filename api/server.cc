@@ -4,8 +4,11 @@
 #include <openssl/ssl.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <set>
 
 #include "api/internal/server_impl.h"
@@ -287,6 +290,14 @@ Status ApiServer::Impl::Open() {
   // httplib writes headers and body in separate sends: without TCP_NODELAY the body waits
   // for the client's delayed ACK (about 40 ms per request; BENCHMARKS.md, HTTP).
   http->set_tcp_nodelay(true);
+  // The listening socket: SO_REUSEADDR (a restart may bind while old connections linger in
+  // TIME_WAIT), not httplib's default SO_REUSEPORT, under which a second server could bind the
+  // same port and silently take half the connections. Its descriptor is kept for Start.
+  http->set_socket_options([this](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd.store(sock);
+  });
   http->set_keep_alive_max_count(100000);
   http->set_keep_alive_timeout(30);
   http->set_read_timeout(10, 0);
@@ -333,6 +344,13 @@ Status ApiServer::Impl::Start() {
       return Unavailable("cannot bind " + options.host + ":" + std::to_string(options.port));
     }
     bound_port = options.port;
+  }
+  // httplib (Debian's build) listens with a backlog of 5: a burst of new connections (32
+  // clients starting at once) overflowed it, and a connection whose handshake the kernel then
+  // dropped waited for an answer that never came. Listening again on the same socket raises
+  // the backlog (Linux applies the new value to a listening socket).
+  if (int fd = listen_fd.load(); fd >= 0 && ::listen(fd, SOMAXCONN) != 0) {
+    spdlog::warn("http: could not raise the listen backlog: {}", std::strerror(errno));
   }
   listener = std::thread([this] { http->listen_after_bind(); });
   spdlog::info("http: listening on {}:{}{}", options.host, bound_port,

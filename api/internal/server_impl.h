@@ -100,6 +100,9 @@ class ApiServer::Impl {
   std::unique_ptr<httplib::Server> http;
   std::thread listener;
   int bound_port = 0;
+  // The listening socket, recorded by the socket-options callback when httplib creates it, so
+  // that Start can raise its accept backlog (httplib listens with a backlog of 5).
+  std::atomic<int> listen_fd{-1};
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;
   std::condition_variable stop_cv;

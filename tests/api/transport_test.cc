@@ -2,6 +2,9 @@
 // a self-signed certificate, the security headers of every answer, and the throttling and
 // recording of repeated failed authentication from one source address (docs/api.md).
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -12,6 +15,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "tests/api/api_fixture.h"
 #include "tests/api/log_capture.h"
@@ -349,6 +353,92 @@ TEST(AuthThrottleTest, ALimitOfZeroNeverThrottlesButStillCounts) {
   EXPECT_NE(m.body.find("kasane_auth_failures_total{reason=\"missing\"} 30"), std::string::npos)
       << m.body;
   EXPECT_FALSE(a.server->log().ReadStream("security", 0, eventstore::Direction::kForward, 1).ok());
+}
+
+// --- the listening socket --------------------------------------------------------------------
+
+// The accept backlog of the socket listening on 127.0.0.1:`port`, as the kernel reports it
+// (NETLINK_INET_DIAG, what `ss -lt` shows as Send-Q), or -1.
+int ListenBacklog(int port) {
+  int nl = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_INET_DIAG);
+  if (nl < 0) return -1;
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } query{};
+  query.header.nlmsg_len = sizeof(query);
+  query.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  query.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  query.request.sdiag_family = AF_INET;
+  query.request.sdiag_protocol = IPPROTO_TCP;
+  query.request.idiag_states = 1 << 10;  // TCP_LISTEN
+  int backlog = -1;
+  if (::send(nl, &query, sizeof(query), 0) == static_cast<ssize_t>(sizeof(query))) {
+    alignas(nlmsghdr) char buf[16384];
+    bool done = false;
+    while (!done) {
+      ssize_t n = ::recv(nl, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+          done = true;
+          break;
+        }
+        const auto* msg = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+        if (ntohs(msg->id.idiag_sport) == port) backlog = static_cast<int>(msg->idiag_wqueue);
+      }
+    }
+  }
+  ::close(nl);
+  return backlog;
+}
+
+// A second server on the same address and port does not start (no SO_REUSEPORT, under which it
+// would silently take half the connections); the accept backlog is the system's maximum, not
+// httplib's 5 (a burst of new connections overflowed it, and a dropped handshake left its client
+// waiting for an answer); a burst of 64 connections opened at once is answered.
+TEST(ListenSocketTest, APortIsOneServersAndABurstOfConnectionsIsAccepted) {
+  ApiWorld a;
+  ASSERT_NE(a.server, nullptr);
+  eventstore::testing::TempDir other;
+  ServerOptions o;
+  o.data_dir = other.Sub("data");
+  o.host = "127.0.0.1";
+  o.port = a.server->port();
+  auto second = ApiServer::Open(o);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  Status started = (*second)->Start();
+  EXPECT_EQ(started.code(), StatusCode::kUnavailable) << started.ToString();
+  EXPECT_GE(ListenBacklog(a.server->port()), 128);
+
+  std::vector<int> fds;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(a.server->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < 64; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0) << i;
+    fds.push_back(fd);
+  }
+  const std::string request =
+      "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  int answered = 0;
+  for (int fd : fds) {
+    timeval tv{30, 0};  // a bound for a wedged test, not a timing assertion
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+  }
+  for (int fd : fds) {
+    char buf[16] = {};
+    if (::recv(fd, buf, 12, MSG_WAITALL) == 12 && std::string(buf, 12) == "HTTP/1.1 200") {
+      ++answered;
+    }
+    ::close(fd);
+  }
+  EXPECT_EQ(answered, 64);
 }
 
 }  // namespace
