@@ -23,6 +23,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -569,6 +570,10 @@ class EventLog::Impl final : public NodeReader {
 
   Result<StreamHead> GetStreamHead(const std::string& stream) const {
     KASANE_RETURN_IF_ERROR(ValidateStreamName(stream));
+    {
+      std::shared_lock<std::shared_mutex> lock(heads_mu_);
+      if (auto it = committed_heads_.find(stream); it != committed_heads_.end()) return it->second;
+    }
     const rocksdb::Snapshot* snap = db_->GetSnapshot();
     rocksdb::ReadOptions ro;
     ro.snapshot = snap;
@@ -1011,6 +1016,13 @@ class EventLog::Impl final : public NodeReader {
       return Status(st.code(), st.message() + "; the log stopped accepting writes");
     }
     {
+      std::unique_lock<std::shared_mutex> lock(heads_mu_);
+      if (committed_heads_.size() + b.touched.size() > kMaxCachedStreams) committed_heads_.clear();
+      for (const auto& [name, info] : b.touched) {
+        committed_heads_[name] = StreamHead{info.head_version, info.head_position};
+      }
+    }
+    {
       std::lock_guard<std::mutex> lock(head_mu_);
       committed_root_ = b.head.root;
       committed_size_.store(b.head.size);
@@ -1287,6 +1299,15 @@ class EventLog::Impl final : public NodeReader {
   std::atomic<uint64_t> committed_size_{0};
   Hash committed_root_{};  // GUARDED_BY(head_mu_)
   bool closed_ = false;    // GUARDED_BY(head_mu_)
+
+  // The committed heads of the streams written since the log opened, for GetStreamHead: the
+  // committer sets them after each commit, before answering its callers (so a caller reads its
+  // own append); readers never insert (a head read from the database could be older than one the
+  // committer sets meanwhile). A miss reads the database. Without it every command and case
+  // read paid a snapshot, a stream lookup and an iterator seek per stream head (4% of the CPU
+  // of `kasane bench http`).
+  mutable std::shared_mutex heads_mu_;
+  std::unordered_map<std::string, StreamHead> committed_heads_;  // GUARDED_BY(heads_mu_)
 };
 
 Result<VerifyReport> EventLog::Impl::Verify(
