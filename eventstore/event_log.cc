@@ -23,8 +23,8 @@
 #include <limits>
 #include <map>
 #include <mutex>
-#include <shared_mutex>
 #include <set>
+#include <shared_mutex>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
