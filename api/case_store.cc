@@ -166,6 +166,39 @@ Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId
   return std::shared_ptr<const CaseSnapshot>(std::move(next));
 }
 
+void CaseStore::Offer(const domain::CaseId& id, uint64_t first_version, uint64_t first_position,
+                      std::vector<domain::DomainEvent> events) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cases_.find(id);
+    if (it == cases_.end() || !it->second) return;
+    entry = it->second;
+  }
+  std::lock_guard lock(entry->mu);
+  if (!entry->snap || entry->snap->count() != first_version) return;
+  std::shared_ptr<CaseSnapshot> next;
+  if (entry->snap.use_count() == 1) {
+    std::atomic_thread_fence(std::memory_order_acquire);  // as in Load
+    next = std::move(entry->snap);
+  } else {
+    next = std::make_shared<CaseSnapshot>(*entry->snap);
+  }
+  uint64_t position = first_position;
+  for (domain::DomainEvent& e : events) {
+    next->state = domain::Evolve(std::move(next->state), e);
+    next->extras.Apply(e, position);
+    next->events.push_back({position, std::move(e)});
+    ++position;
+  }
+  offered_events_.fetch_add(events.size());
+  {
+    std::lock_guard view_lock(next->view_mu_);
+    next->view_.reset();
+  }
+  entry->snap = std::move(next);
+}
+
 Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
   const std::string stream(kAdminStream);
   KASANE_ASSIGN_OR_RETURN(const uint64_t head_count, EventCount(log_, stream));

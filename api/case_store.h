@@ -15,6 +15,7 @@
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -92,10 +93,20 @@ class CaseStore {
   // The case as of the log's latest commit. Failure: the log's read errors, or kDataLoss when
   // an event of the stream does not decode.
   Result<std::shared_ptr<const CaseSnapshot>> Load(const domain::CaseId& id);
+  // Extends the cached case `id` with `events`, just appended to its stream at `first_version`
+  // (positions from `first_position`), given as DecodeWithoutContent reads them back (see
+  // projections::ToLogEvent with `without_content`), so that the next Load need not read them
+  // from the log. Does nothing unless the cached snapshot ends just before `first_version`
+  // (otherwise, or when the case is not cached, Load reads the log as always).
+  void Offer(const domain::CaseId& id, uint64_t first_version, uint64_t first_position,
+             std::vector<domain::DomainEvent> events);
+  // Events Offer has taken so far (for tests).
+  uint64_t offered_events() const { return offered_events_.load(); }
   // The directory (agencies, staff) as of the latest commit of the admin stream.
   Result<std::shared_ptr<const DirectorySnapshot>> Directory();
 
  private:
+  std::atomic<uint64_t> offered_events_{0};
   const eventstore::EventLog& log_;
   const size_t max_cases_;
   struct Entry {

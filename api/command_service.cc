@@ -245,9 +245,14 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
       return Refused(*decision->rejection, p.stream, count);
     }
     std::vector<eventstore::NewEvent> events;
+    // The events as the case store would read them back after the append (personal fields
+    // blank), handed to it below instead of that read.
+    std::vector<domain::DomainEvent> without_content;
     for (domain::DomainEvent& e : decision->events) {
-      auto ne = projections::ToLogEvent(std::move(e), log_);
+      domain::DomainEvent stored;
+      auto ne = projections::ToLogEvent(std::move(e), log_, p.admin ? nullptr : &stored);
       if (!ne.ok()) return Failed(ProblemFromStatus(ne.status()));
+      if (!p.admin) without_content.push_back(std::move(stored));
       if (auto cid = eventstore::EventId::Parse(input.request_id); cid.ok()) {
         ne->correlation_id = *cid;
       }
@@ -267,6 +272,11 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
         if (auto replay = Replay(p)) return *replay;
       }
       return Failed(ProblemFromStatus(appended.status()));
+    }
+    if (!p.admin && !appended->replayed) {
+      for (domain::DomainEvent& e : without_content) e.recorded_at = appended->recorded_at;
+      cases_.Offer(p.case_id, appended->first_version, appended->first_position,
+                   std::move(without_content));
     }
     if (decision->rejection) {
       return Refused(*decision->rejection, p.stream, appended->last_version + 1);

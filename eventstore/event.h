@@ -116,6 +116,8 @@ struct AppendResult {
   Version first_version = 0;
   Version last_version = 0;
   bool replayed = false;  // true when every id was already in the log (idempotent retry)
+  // The server time the events were recorded at (one per append; for a replay, the original's).
+  UnixNanos recorded_at = 0;
   friend bool operator==(const AppendResult&, const AppendResult&) = default;
 };
 

@@ -1164,11 +1164,13 @@ class EventLog::Impl final : public NodeReader {
         version = p->version;
         std::string bytes = EncodeEnvelope(want, r.stream, p->version, p->position, p->recorded_at);
         same = HashLeaf(AsBytes(bytes)) == p->leaf;
+        if (i == 0) result.recorded_at = p->recorded_at;
       } else {
         KASANE_ASSIGN_OR_RETURN(RecordedEvent have, ReadAt(known[i].position));
         stream = have.stream;
         version = have.version;
         same = have.SameContentAs(want);
+        if (i == 0) result.recorded_at = have.recorded_at;
       }
       if (!same || stream != r.stream) {
         return AlreadyExists("event id " + want.id.ToString() +
@@ -1241,6 +1243,7 @@ class EventLog::Impl final : public NodeReader {
     AppendResult result;
     result.first_position = seq_head_.size;
     result.first_version = version;
+    result.recorded_at = now;
     for (const auto& e : r.events) {
       Position position = seq_head_.size++;
       auto [it, inserted] = b.ids.emplace(e.id, PendingEvent{next.id, version, position, now, {}});

@@ -21,13 +21,23 @@ Status WithContext(const Status& s, const std::string& context) {
 }  // namespace
 
 Result<eventstore::NewEvent> ToLogEvent(domain::DomainEvent&& event, eventstore::EventLog& log) {
+  return ToLogEvent(std::move(event), log, nullptr);
+}
+
+Result<eventstore::NewEvent> ToLogEvent(domain::DomainEvent&& event, eventstore::EventLog& log,
+                                        domain::DomainEvent* without_content) {
   eventstore::NewEvent out;
   out.id.bytes = event.id.bytes;
   out.type = std::string(domain::TypeOf(event.payload));
   out.occurred_at = event.occurred_at;
-  out.actor =
-      eventstore::Actor{std::move(event.actor.staff.value), std::move(event.actor.agency.value),
-                        std::string(domain::EnumName(event.actor.role))};
+  if (without_content != nullptr) {
+    out.actor = eventstore::Actor{event.actor.staff.value, event.actor.agency.value,
+                                  std::string(domain::EnumName(event.actor.role))};
+  } else {
+    out.actor =
+        eventstore::Actor{std::move(event.actor.staff.value), std::move(event.actor.agency.value),
+                          std::string(domain::EnumName(event.actor.role))};
+  }
 
   Status sealed =
       domain::ForEachPersonalSlot(event.payload, [&](domain::PersonalSlot& slot) -> Status {
@@ -51,6 +61,10 @@ Result<eventstore::NewEvent> ToLogEvent(domain::DomainEvent&& event, eventstore:
   Result<std::string> payload = domain::EncodePayload(event.payload);
   if (!payload.ok()) return WithContext(payload.status(), EventName(out.id, out.type));
   out.payload = std::move(payload).value();
+  if (without_content != nullptr) {
+    *without_content = std::move(event);  // its personal fields were taken by the sealer
+    without_content->recorded_at = 0;
+  }
   return out;
 }
 

@@ -47,6 +47,12 @@ namespace kasane::projections {
 Result<eventstore::NewEvent> ToLogEvent(domain::DomainEvent&& event, eventstore::EventLog& log);
 Result<eventstore::NewEvent> ToLogEvent(const domain::DomainEvent& event,
                                         eventstore::EventLog& log);
+// As above, and on success `*without_content` is the event as DecodeWithoutContent reads it
+// back from the log once appended: its personal fields blank, recorded_at 0 (the log assigns
+// it: AppendResult::recorded_at). A caller that appends the event can use this instead of
+// reading and decoding it again (the case store does, after a command).
+Result<eventstore::NewEvent> ToLogEvent(domain::DomainEvent&& event, eventstore::EventLog& log,
+                                        domain::DomainEvent* without_content);
 
 // A log event read back as a domain event.
 struct DecodedEvent {

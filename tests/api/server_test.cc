@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "api/case_store.h"
 #include "api/openapi.h"
 #include "domain/codec.h"
 #include "eventstore/audit_bundle.h"
@@ -214,6 +215,28 @@ TEST_F(StoryTest, TheCaseViewIsTheProjectionsView) {
                   expected, a.server->log(), [](uint64_t) { return false; }, a.w.now)
                   .ok());
   EXPECT_EQ(api, expected);
+}
+
+// After each command the case store takes the appended events from the command
+// (CaseStore::Offer) instead of reading them back: what it holds must be exactly what a store
+// reading the whole case from the log holds, events, state and view.
+TEST_F(StoryTest, TheCaseStoreAfterCommandsIsWhatTheLogHolds) {
+  auto served = a.server->cases().Load(domain::CaseId("c-1"));
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  CaseStore fresh(a.server->log());
+  auto read = fresh.Load(domain::CaseId("c-1"));
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_GT(a.server->cases().offered_events(), 0u);  // the commands took the Offer path
+  const CaseSnapshot& s = **served;
+  const CaseSnapshot& r = **read;
+  ASSERT_EQ(s.events.size(), a.w.log.size());
+  ASSERT_EQ(s.events.size(), r.events.size());
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    EXPECT_EQ(s.events[i].position, r.events[i].position) << i;
+    EXPECT_TRUE(s.events[i].event == r.events[i].event) << i << " " << s.events[i].position;
+  }
+  EXPECT_TRUE(s.state == r.state);
+  EXPECT_EQ(*s.View(), *r.View());
 }
 
 TEST_F(StoryTest, AuditorsSeeUnrelatedCasesAsMetadataOnly) {
