@@ -115,6 +115,34 @@ std::shared_ptr<const nlohmann::json> CaseSnapshot::View() const {
 CaseStore::CaseStore(const eventstore::EventLog& log, size_t max_cases)
     : log_(log), max_cases_(max_cases) {}
 
+template <typename Feed>
+Result<std::shared_ptr<CaseSnapshot>> CaseStore::Extend(Entry& entry, Feed feed) {
+  std::shared_ptr<CaseSnapshot> next;
+  if (!entry.snap) {
+    next = std::make_shared<CaseSnapshot>();
+  } else if (entry.snap.use_count() == 1) {
+    // Nobody else holds it: extend in place. Copies of entry.snap are only ever made under
+    // entry.mu, so no new holder can appear; the fence orders the last holder's release (a
+    // relaxed decrement seen through use_count) before the writes below.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    next = std::move(entry.snap);
+  } else {
+    next = std::make_shared<CaseSnapshot>(*entry.snap);  // a reader holds it: copy
+  }
+  auto add = [&next](uint64_t position, domain::DomainEvent&& e) {
+    next->state = domain::Evolve(std::move(next->state), e);
+    next->extras.Apply(e, position);
+    next->events.push_back({position, std::move(e)});
+  };
+  KASANE_RETURN_IF_ERROR(feed(next->count(), add));
+  {
+    std::lock_guard view_lock(next->view_mu_);
+    next->view_.reset();  // extended in place: the old view is stale
+  }
+  entry.snap = next;
+  return next;
+}
+
 Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId& id) {
   const std::string stream = CaseStream(id);
   KASANE_ASSIGN_OR_RETURN(const uint64_t head_count, EventCount(log_, stream));
@@ -139,30 +167,10 @@ Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId
   if (entry->snap && entry->snap->count() >= head_count) {
     return std::shared_ptr<const CaseSnapshot>(entry->snap);
   }
-  std::shared_ptr<CaseSnapshot> next;
-  if (!entry->snap) {
-    next = std::make_shared<CaseSnapshot>();
-  } else if (entry->snap.use_count() == 1) {
-    // Nobody else holds it: extend in place. Copies of entry->snap are only ever made under
-    // entry->mu, so no new holder can appear; the fence orders the last holder's release (a
-    // relaxed decrement seen through use_count) before the writes below.
-    std::atomic_thread_fence(std::memory_order_acquire);
-    next = std::move(entry->snap);
-  } else {
-    next = std::make_shared<CaseSnapshot>(*entry->snap);  // a reader holds it: copy
-  }
-  Status s = ReadFrom(log_, stream, next->count(), head_count,
-                      [&](uint64_t position, domain::DomainEvent&& e) {
-                        next->state = domain::Evolve(std::move(next->state), e);
-                        next->extras.Apply(e, position);
-                        next->events.push_back({position, std::move(e)});
-                      });
-  if (!s.ok()) return s;  // the entry keeps no snapshot; the next Load reads the case again
-  {
-    std::lock_guard view_lock(next->view_mu_);
-    next->view_.reset();  // extended in place: the old view is stale
-  }
-  entry->snap = next;
+  KASANE_ASSIGN_OR_RETURN(std::shared_ptr<CaseSnapshot> next,
+                          Extend(*entry, [&](uint64_t from, const auto& add) {
+                            return ReadFrom(log_, stream, from, head_count, add);
+                          }));
   return std::shared_ptr<const CaseSnapshot>(std::move(next));
 }
 
@@ -177,26 +185,15 @@ void CaseStore::Offer(const domain::CaseId& id, uint64_t first_version, uint64_t
   }
   std::lock_guard lock(entry->mu);
   if (!entry->snap || entry->snap->count() != first_version) return;
-  std::shared_ptr<CaseSnapshot> next;
-  if (entry->snap.use_count() == 1) {
-    std::atomic_thread_fence(std::memory_order_acquire);  // as in Load
-    next = std::move(entry->snap);
-  } else {
-    next = std::make_shared<CaseSnapshot>(*entry->snap);
-  }
-  uint64_t position = first_position;
-  for (domain::DomainEvent& e : events) {
-    next->state = domain::Evolve(std::move(next->state), e);
-    next->extras.Apply(e, position);
-    next->events.push_back({position, std::move(e)});
-    ++position;
-  }
+  Extend(*entry,
+         [&](uint64_t, const auto& add) {
+           uint64_t position = first_position;
+           for (domain::DomainEvent& e : events) add(position++, std::move(e));
+           return Status::Ok();
+         })
+      .status()
+      .IgnoreError();  // the feed cannot fail
   offered_events_.fetch_add(events.size());
-  {
-    std::lock_guard view_lock(next->view_mu_);
-    next->view_.reset();
-  }
-  entry->snap = std::move(next);
 }
 
 Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {

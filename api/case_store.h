@@ -113,6 +113,12 @@ class CaseStore {
     std::mutex mu;
     std::shared_ptr<CaseSnapshot> snap;  // GUARDED_BY(mu); handed out as const
   };
+  // Under entry.mu: extends the entry's snapshot (in place when nobody else holds it, else a
+  // copy; a new one when it has none) with the events `feed(from, add)` passes to
+  // `add(position, event)` from version `from` on, then makes it the entry's. On a feed error
+  // the entry keeps no snapshot (the next Load reads the case again). Used by Load and Offer.
+  template <typename Feed>
+  static Result<std::shared_ptr<CaseSnapshot>> Extend(Entry& entry, Feed feed);
   std::mutex mu_;
   std::map<domain::CaseId, std::shared_ptr<Entry>> cases_;  // GUARDED_BY(mu_)
   std::mutex directory_mu_;
