@@ -133,6 +133,9 @@ Result<double> Appends(const std::string& dir, double seconds, int threads, int 
   std::vector<double> latencies;
   double elapsed = RunFor(threads, seconds, [&](int t, std::atomic<bool>& stop) {
     std::string stream = "bench-" + std::to_string(t);
+    // The subjects' ids, as a caller holds them (a person id from its command).
+    std::vector<std::string> subjects;
+    for (int i = 0; i < kSealedSubjects; ++i) subjects.push_back("bench-subject-" + std::to_string(i));
     std::vector<double> mine;
     uint64_t n = 0;
     while (!stop) {
@@ -142,8 +145,7 @@ Result<double> Appends(const std::string& dir, double seconds, int threads, int 
         events.push_back(MakeEvent(t, n++, sealed ? std::string() : payload));
         if (sealed) {
           NewEvent& e = events.back();
-          auto part = log->Seal(e.id, "bench-subject-" + std::to_string(n % kSealedSubjects),
-                                "bench.part", payload);
+          auto part = log->Seal(e.id, subjects[n % kSealedSubjects], "bench.part", payload);
           if (!part.ok()) {
             failed = true;
             return;

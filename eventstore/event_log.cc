@@ -1771,12 +1771,16 @@ Result<SealedPart> EventLog::Seal(const EventId& event_id, const std::string& su
   // A first use of the subject writes its key: held to the ordinary reserve like an append. A
   // subject whose key is cached writes nothing, so the file system is not probed (a statvfs
   // per sealed part cost about a tenth of a sealed 100-event batch).
-  if (!impl_->keys().HasCachedKey(subject)) {
-    KASANE_RETURN_IF_ERROR(impl_->CheckSpace(/*priority=*/false, 4096 + plaintext.size()));
-  }
-  auto sealed = impl_->keys().Seal(event_id, subject, path, plaintext);
+  bool refused_for_space = false;
+  auto sealed = impl_->keys().Seal(event_id, subject, path, plaintext, [&] {
+    Status space = impl_->CheckSpace(/*priority=*/false, 4096 + plaintext.size());
+    refused_for_space = !space.ok();
+    return space;
+  });
   // Writing a new subject's key failed in the database: the log stops as for a failed commit.
-  if (!sealed.ok() && (sealed.status().code() == StatusCode::kIoError ||
+  // A refusal for space wrote nothing and leaves the log running.
+  if (!sealed.ok() && !refused_for_space &&
+      (sealed.status().code() == StatusCode::kIoError ||
                        sealed.status().code() == StatusCode::kResourceExhausted)) {
     impl_->MarkFailed(sealed.status());
   }

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,13 +88,14 @@ class SubjectKeyStore final {
   SubjectKeyStore& operator=(const SubjectKeyStore&) = delete;
 
   // See EventLog::Seal, EventLog::Unseal, EventLog::EraseSubject, EventLog::IsErased.
+  // `before_new_key` runs (and may refuse) only when the subject has no key in memory, before
+  // a key is loaded or created and stored; a subject already cached writes nothing.
   Result<SealedPart> Seal(const EventId& event_id, const std::string& subject,
-                          const std::string& path, std::string_view plaintext);
+                          const std::string& path, std::string_view plaintext,
+                          const std::function<Status()>& before_new_key = nullptr);
   Result<std::optional<std::string>> Unseal(const EventId& event_id, const SealedPart& part) const;
   Status Erase(const std::string& subject);
   bool IsErased(const std::string& subject) const;
-  // True when the subject's key is in memory: sealing for it writes nothing to the database.
-  bool HasCachedKey(const std::string& subject) const;
 
   // Holds erasures off while a backup copies the database and then the ledger.
   std::unique_lock<std::mutex> PauseErasures() { return std::unique_lock<std::mutex>(erase_mu_); }

@@ -1,5 +1,7 @@
 #include "eventstore/event_log.h"
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <sys/stat.h>
@@ -9,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "eventstore/envelope.capnp.h"
 #include "eventstore/envelope_codec.h"
 #include "eventstore/signed_note.h"
 #include "tests/eventstore/raw_db.h"
@@ -52,6 +55,44 @@ class EventLogTest : public ::testing::Test {
   FakeClock clock_;
   SeededRandom random_{42};
 };
+
+TEST(EnvelopeCodecTest, TheEncodingIsCapnpsOwnCanonicalForm) {
+  // The encoder writes the canonical copy itself (envelope_codec.cc, Canonical); it must be
+  // byte for byte what capnp::canonicalize makes of the same message, with and without optional
+  // ids and sealed parts, and for an event too large for the scratch segment (the fallback).
+  std::vector<NewEvent> events;
+  events.push_back(testing::MakeEvent(1));
+  NewEvent full = testing::MakeEvent(2, std::string(300, 'p'));
+  full.causation_id = testing::IdFrom(9);
+  full.correlation_id = testing::IdFrom(10);
+  full.sealed.push_back(SealedPart{"person-1", "person.name", std::string(24, 'n'),
+                                   std::string(40, 'c')});
+  full.sealed.push_back(SealedPart{"person-2", "/members/1/profile", std::string(24, 'm'),
+                                   std::string(1000, 'd')});
+  events.push_back(full);
+  NewEvent empty_payload = testing::MakeEvent(3);
+  empty_payload.payload.clear();
+  events.push_back(empty_payload);
+  NewEvent large = testing::MakeEvent(4, std::string(40000, 'x'));  // > 16 KiB of scratch
+  events.push_back(large);
+  for (const NewEvent& e : events) {
+    std::string bytes = EncodeEnvelope(e, "stream-1", 7, 42, 1'700'000'000'000'000'000);
+    ASSERT_EQ(bytes.size() % sizeof(capnp::word), 0u);
+    kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    std::memcpy(words.begin(), bytes.data(), bytes.size());
+    kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+    capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1));
+    ASSERT_TRUE(reader.isCanonical());
+    kj::Array<capnp::word> again = capnp::canonicalize(reader.getRoot<wire::Envelope>());
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(again.asBytes().begin()),
+                          again.asBytes().size()),
+              bytes);
+    auto decoded = DecodeEnvelope(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(decoded->payload, e.payload);
+    EXPECT_EQ(decoded->sealed, e.sealed);
+  }
+}
 
 TEST_F(EventLogTest, AppendAssignsContiguousPositionsAndVersions) {
   auto log = OpenLog();
