@@ -10,7 +10,8 @@ namespace {
 
 constexpr size_t kReadBatch = 512;
 
-// Reads `stream` from version `from` to its head and hands each decoded event to `fold`.
+// Reads `stream` from version `from` to its head and hands each decoded event to `fold`, with
+// its sealed parts.
 template <typename Fold>
 Status ReadFrom(const eventstore::EventLog& log, const std::string& stream, uint64_t from,
                 uint64_t head_count, Fold fold) {
@@ -19,13 +20,13 @@ Status ReadFrom(const eventstore::EventLog& log, const std::string& stream, uint
                                 std::min<uint64_t>(kReadBatch, head_count - from));
     if (!batch.ok()) return batch.status();
     if (batch->empty()) return Internal("stream " + stream + " ended before its head");
-    for (const eventstore::RecordedEvent& r : *batch) {
+    for (eventstore::RecordedEvent& r : *batch) {
       auto d = projections::DecodeWithoutContent(r);
       if (!d.ok()) {
         return Status(StatusCode::kDataLoss, "event at position " + std::to_string(r.position) +
                                                  " does not decode: " + d.status().message());
       }
-      fold(r.position, std::move(d->event));
+      fold(r.position, std::move(d->event), std::move(r.sealed));
       ++from;
     }
   }
@@ -104,6 +105,19 @@ const CaseEvent* CaseSnapshot::AtPosition(uint64_t position) const {
   return it != events.end() && it->position == position ? &*it : nullptr;
 }
 
+Result<projections::DecodedEvent> CaseSnapshot::Unsealed(uint64_t position,
+                                                         const eventstore::EventLog& log) const {
+  const CaseEvent* e = AtPosition(position);
+  if (e == nullptr) return NotFound("no event of the case at position " + std::to_string(position));
+  projections::DecodedEvent d;
+  d.event = e->event;
+  d.stream = CaseStream(state.case_id);
+  d.version = static_cast<eventstore::Version>(e - events.data());
+  d.position = position;
+  KASANE_RETURN_IF_ERROR(projections::OpenSealedParts(d, e->sealed, log));
+  return d;
+}
+
 std::shared_ptr<const nlohmann::json> CaseSnapshot::View() const {
   std::lock_guard lock(view_mu_);
   if (!view_) {
@@ -129,10 +143,11 @@ Result<std::shared_ptr<CaseSnapshot>> CaseStore::Extend(Entry& entry, Feed feed)
   } else {
     next = std::make_shared<CaseSnapshot>(*entry.snap);  // a reader holds it: copy
   }
-  auto add = [&next](uint64_t position, domain::DomainEvent&& e) {
+  auto add = [&next](uint64_t position, domain::DomainEvent&& e,
+                     std::vector<eventstore::SealedPart>&& sealed) {
     next->state = domain::Evolve(std::move(next->state), e);
     next->extras.Apply(e, position);
-    next->events.push_back({position, std::move(e)});
+    next->events.push_back({position, std::move(e), std::move(sealed)});
   };
   KASANE_RETURN_IF_ERROR(feed(next->count(), add));
   {
@@ -175,7 +190,7 @@ Result<std::shared_ptr<const CaseSnapshot>> CaseStore::Load(const domain::CaseId
 }
 
 void CaseStore::Offer(const domain::CaseId& id, uint64_t first_version, uint64_t first_position,
-                      std::vector<domain::DomainEvent> events) {
+                      std::vector<CaseEvent> events) {
   std::shared_ptr<Entry> entry;
   {
     std::lock_guard lock(mu_);
@@ -188,7 +203,7 @@ void CaseStore::Offer(const domain::CaseId& id, uint64_t first_version, uint64_t
   Extend(*entry,
          [&](uint64_t, const auto& add) {
            uint64_t position = first_position;
-           for (domain::DomainEvent& e : events) add(position++, std::move(e));
+           for (CaseEvent& e : events) add(position++, std::move(e.event), std::move(e.sealed));
            return Status::Ok();
          })
       .status()
@@ -208,10 +223,11 @@ Result<std::shared_ptr<const DirectorySnapshot>> CaseStore::Directory() {
   auto next =
       cached ? std::make_shared<DirectorySnapshot>(*cached) : std::make_shared<DirectorySnapshot>();
   Status s =
-      ReadFrom(log_, stream, next->count, head_count, [&](uint64_t, domain::DomainEvent&& e) {
-        next->directory = domain::EvolveDirectory(std::move(next->directory), e);
-        ++next->count;
-      });
+      ReadFrom(log_, stream, next->count, head_count,
+               [&](uint64_t, domain::DomainEvent&& e, std::vector<eventstore::SealedPart>&&) {
+                 next->directory = domain::EvolveDirectory(std::move(next->directory), e);
+                 ++next->count;
+               });
   if (!s.ok()) return s;
   std::shared_ptr<const DirectorySnapshot> result = std::move(next);
   std::lock_guard lock(directory_mu_);

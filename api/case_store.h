@@ -32,10 +32,15 @@
 
 namespace kasane::api {
 
-// An event of a case without its personal content, where it sits in the log.
+// An event of a case without its personal content, where it sits in the log, and its sealed
+// parts as the log holds them (ciphertext: nothing readable without the subject's key), so that
+// a read that may show the content opens them (projections::OpenSealedParts) instead of reading
+// and decoding the event from the log again. Erasure reaches them as it reaches the log's copy:
+// the subject's key is gone.
 struct CaseEvent {
   uint64_t position = 0;
   domain::DomainEvent event;
+  std::vector<eventstore::SealedPart> sealed;
 };
 
 struct CaseSnapshot {
@@ -52,6 +57,10 @@ struct CaseSnapshot {
   uint64_t count() const { return events.size(); }
   // The event at `position`, or nullptr when it is not one of this case's.
   const CaseEvent* AtPosition(uint64_t position) const;
+  // The event at `position` with its personal content, as projections::FromLogEvent reads it
+  // from the log, from this snapshot's copy. kNotFound when it is not one of this case's.
+  Result<projections::DecodedEvent> Unsealed(uint64_t position,
+                                             const eventstore::EventLog& log) const;
 
  private:
   friend class CaseStore;
@@ -94,12 +103,13 @@ class CaseStore {
   // an event of the stream does not decode.
   Result<std::shared_ptr<const CaseSnapshot>> Load(const domain::CaseId& id);
   // Extends the cached case `id` with `events`, just appended to its stream at `first_version`
-  // (positions from `first_position`), given as DecodeWithoutContent reads them back (see
-  // projections::ToLogEvent with `without_content`), so that the next Load need not read them
-  // from the log. Does nothing unless the cached snapshot ends just before `first_version`
-  // (otherwise, or when the case is not cached, Load reads the log as always).
+  // (their positions are set from `first_position`), each given as DecodeWithoutContent reads
+  // it back (see projections::ToLogEvent with `without_content`) with the sealed parts it was
+  // appended with, so that the next Load need not read them from the log. Does nothing unless
+  // the cached snapshot ends just before `first_version` (otherwise, or when the case is not
+  // cached, Load reads the log as always).
   void Offer(const domain::CaseId& id, uint64_t first_version, uint64_t first_position,
-             std::vector<domain::DomainEvent> events);
+             std::vector<CaseEvent> events);
   // Events Offer has taken so far (for tests).
   uint64_t offered_events() const { return offered_events_.load(); }
   // The directory (agencies, staff) as of the latest commit of the admin stream.
@@ -115,7 +125,7 @@ class CaseStore {
   };
   // Under entry.mu: extends the entry's snapshot (in place when nobody else holds it, else a
   // copy; a new one when it has none) with the events `feed(from, add)` passes to
-  // `add(position, event)` from version `from` on, then makes it the entry's. On a feed error
+  // `add(position, event, sealed parts)` from version `from` on, then makes it the entry's. On a feed error
   // the entry keeps no snapshot (the next Load reads the case again). Used by Load and Offer.
   template <typename Feed>
   static Result<std::shared_ptr<CaseSnapshot>> Extend(Entry& entry, Feed feed);

@@ -247,12 +247,12 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
     std::vector<eventstore::NewEvent> events;
     // The events as the case store would read them back after the append (personal fields
     // blank), handed to it below instead of that read.
-    std::vector<domain::DomainEvent> without_content;
+    std::vector<CaseEvent> without_content;
     for (domain::DomainEvent& e : decision->events) {
       domain::DomainEvent stored;
       auto ne = projections::ToLogEvent(std::move(e), log_, p.admin ? nullptr : &stored);
       if (!ne.ok()) return Failed(ProblemFromStatus(ne.status()));
-      if (!p.admin) without_content.push_back(std::move(stored));
+      if (!p.admin) without_content.push_back({0, std::move(stored), ne->sealed});
       if (auto cid = eventstore::EventId::Parse(input.request_id); cid.ok()) {
         ne->correlation_id = *cid;
       }
@@ -274,7 +274,7 @@ CommandOutcome CommandService::Decide(const domain::Principal& principal, const 
       return Failed(ProblemFromStatus(appended.status()));
     }
     if (!p.admin && !appended->replayed) {
-      for (domain::DomainEvent& e : without_content) e.recorded_at = appended->recorded_at;
+      for (CaseEvent& e : without_content) e.event.recorded_at = appended->recorded_at;
       cases_.Offer(p.case_id, appended->first_version, appended->first_position,
                    std::move(without_content));
     }

@@ -359,6 +359,17 @@ Result<std::optional<json>> CaseViewAsOf(const eventstore::EventLog& log,
 
 Status ResolveProfiles(json& view, const eventstore::EventLog& log,
                        const std::function<bool(uint64_t)>& allow, UnixNanos at) {
+  return ResolveProfiles(
+      view,
+      [&log](uint64_t position) -> Result<DecodedEvent> {
+        KASANE_ASSIGN_OR_RETURN(eventstore::RecordedEvent r, log.ReadAt(position));
+        return FromLogEvent(r, log);
+      },
+      allow, at);
+}
+
+Status ResolveProfiles(json& view, const UnsealedEventAt& event_at,
+                       const std::function<bool(uint64_t)>& allow, UnixNanos at) {
   std::map<uint64_t, DecodedEvent> events;  // each profile event read once
   for (json& member : view["household"]) {
     if (member["profilePosition"].is_null()) continue;
@@ -366,8 +377,7 @@ Status ResolveProfiles(json& view, const eventstore::EventLog& log,
     if (!allow(pos)) continue;
     auto it = events.find(pos);
     if (it == events.end()) {
-      KASANE_ASSIGN_OR_RETURN(eventstore::RecordedEvent r, log.ReadAt(pos));
-      KASANE_ASSIGN_OR_RETURN(DecodedEvent d, FromLogEvent(r, log));
+      KASANE_ASSIGN_OR_RETURN(DecodedEvent d, event_at(pos));
       it = events.emplace(pos, std::move(d)).first;
     }
     const DecodedEvent& d = it->second;

@@ -26,6 +26,7 @@
 #include "domain/ids.h"
 #include "eventstore/event_log.h"
 #include "projections/encoding.h"
+#include "projections/event_codec.h"
 #include "projections/engine.h"
 #include "projections/projection.h"
 
@@ -68,6 +69,12 @@ Result<domain::CaseState> CaseStateAsOf(const eventstore::EventLog& log,
 // {"erased": true} when the person's key was destroyed. Members the reader may not see get
 // no profile. Adds "inForce" to each consent for time `at`.
 Status ResolveProfiles(nlohmann::json& view, const eventstore::EventLog& log,
+                       const std::function<bool(uint64_t position)>& allow, UnixNanos at);
+// As above, with the event at a position (unsealed, as FromLogEvent returns it) from
+// `event_at` instead of a read of the log: the API's case store keeps each event without its
+// content but with its sealed parts, and opens only those (projections::OpenSealedParts).
+using UnsealedEventAt = std::function<Result<DecodedEvent>(uint64_t position)>;
+Status ResolveProfiles(nlohmann::json& view, const UnsealedEventAt& event_at,
                        const std::function<bool(uint64_t position)>& allow, UnixNanos at);
 
 }  // namespace kasane::projections

@@ -97,10 +97,16 @@ Result<DecodedEvent> DecodeWithoutContent(const eventstore::RecordedEvent& recor
 
 Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
                                   const eventstore::EventLog& log) {
-  const std::string name = EventName(recorded.id, recorded.type);
   KASANE_ASSIGN_OR_RETURN(DecodedEvent out, DecodeWithoutContent(recorded));
+  KASANE_RETURN_IF_ERROR(OpenSealedParts(out, recorded.sealed, log));
+  return out;
+}
 
-  const std::vector<eventstore::SealedPart>& parts = recorded.sealed;
+Status OpenSealedParts(DecodedEvent& out, const std::vector<eventstore::SealedPart>& parts,
+                       const eventstore::EventLog& log) {
+  eventstore::EventId id;
+  id.bytes = out.event.id.bytes;
+  const std::string name = EventName(id, domain::TypeOf(out.event.payload));
   std::vector<bool> used(parts.size(), false);
   Status opened =
       domain::ForEachPersonalSlot(out.event.payload, [&](domain::PersonalSlot& slot) -> Status {
@@ -119,7 +125,7 @@ Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
           return DataLoss(name + ": the sealed part for " + slot.path() +
                           " names another subject than the field's");
         }
-        Result<std::optional<std::string>> plaintext = log.Unseal(recorded.id, *part);
+        Result<std::optional<std::string>> plaintext = log.Unseal(id, *part);
         if (!plaintext.ok()) {
           return WithContext(plaintext.status(), name + ": unsealing " + slot.path());
         }
@@ -138,7 +144,7 @@ Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
                       ", which is not a personal field of the payload");
     }
   }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace kasane::projections

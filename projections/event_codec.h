@@ -77,6 +77,13 @@ struct DecodedEvent {
 Result<DecodedEvent> FromLogEvent(const eventstore::RecordedEvent& recorded,
                                   const eventstore::EventLog& log);
 
+// Unseals `parts` (an event's sealed parts as the log holds them) into `decoded`, the event as
+// DecodeWithoutContent reads it (personal fields blank, erased_paths empty): the second half of
+// FromLogEvent, with its failures. For a caller that keeps the content-free event and its
+// parts (the API's case store) instead of reading and decoding the event again.
+Status OpenSealedParts(DecodedEvent& decoded, const std::vector<eventstore::SealedPart>& parts,
+                       const eventstore::EventLog& log);
+
 // Decodes `recorded` without unsealing anything: every personal field is blank and
 // erased_paths is empty. What projections consume: they hold no personal content (views resolve
 // it at read time through FromLogEvent, so erasure reaches them). Failure: as FromLogEvent's

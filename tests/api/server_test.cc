@@ -237,6 +237,63 @@ TEST_F(StoryTest, TheCaseStoreAfterCommandsIsWhatTheLogHolds) {
   }
   EXPECT_TRUE(s.state == r.state);
   EXPECT_EQ(*s.View(), *r.View());
+  // The sealed parts kept with each event are the log's, and a content read through the store
+  // (CaseSnapshot::Unsealed, what the case view's profiles use) opens exactly what a read of
+  // the log opens.
+  size_t with_parts = 0;
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    EXPECT_EQ(s.events[i].sealed, r.events[i].sealed) << i;
+    with_parts += s.events[i].sealed.empty() ? 0 : 1;
+    auto from_store = s.Unsealed(s.events[i].position, a.server->log());
+    auto recorded = a.server->log().ReadAt(s.events[i].position);
+    ASSERT_TRUE(from_store.ok() && recorded.ok()) << from_store.status().ToString();
+    auto from_log = projections::FromLogEvent(*recorded, a.server->log());
+    ASSERT_TRUE(from_log.ok()) << from_log.status().ToString();
+    EXPECT_TRUE(*from_store == *from_log) << i << " " << s.events[i].position;
+  }
+  EXPECT_GT(with_parts, 0u);
+  EXPECT_EQ(s.Unsealed(a.server->log().Size() + 10, a.server->log()).status().code(),
+            StatusCode::kNotFound);
+}
+
+// The case view's profiles come from the sealed parts the case store keeps: once a person's
+// key is destroyed (kasane erase), the view shows the profile as erased, as a read of the log
+// would, and the store's copy opens to nothing.
+TEST_F(StoryTest, AnErasedPersonsProfileShowsAsErasedThroughTheCaseStore) {
+  auto before = a.Get("st-cm", "/v1/cases/c-1?min_position=" + std::to_string(last));
+  ASSERT_EQ(before.status, 200) << before.body;
+  std::string person;
+  for (const json& m : before.Json()["household"]) {
+    if (m.contains("profile") && !m["profile"].contains("erased")) person = m["person"];
+  }
+  ASSERT_FALSE(person.empty()) << before.body;
+  ASSERT_TRUE(a.server->log().EraseSubject(person).ok());
+  auto after = a.Get("st-cm", "/v1/cases/c-1");
+  ASSERT_EQ(after.status, 200) << after.body;
+  bool erased = false;
+  for (const json& m : after.Json()["household"]) {
+    if (m["person"] == person) {
+      ASSERT_TRUE(m.contains("profile")) << after.body;
+      EXPECT_EQ(m["profile"], json({{"erased", true}})) << after.body;
+      erased = true;
+    }
+  }
+  EXPECT_TRUE(erased) << after.body;
+  auto snap = a.server->cases().Load(domain::CaseId("c-1"));
+  ASSERT_TRUE(snap.ok());
+  bool found = false;
+  for (const CaseEvent& e : (*snap)->events) {
+    for (const eventstore::SealedPart& part : e.sealed) {
+      if (part.subject != person) continue;
+      auto d = (*snap)->Unsealed(e.position, a.server->log());
+      ASSERT_TRUE(d.ok()) << d.status().ToString();
+      EXPECT_NE(std::find(d->erased_paths.begin(), d->erased_paths.end(), part.path),
+                d->erased_paths.end())
+          << part.path;
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST_F(StoryTest, AuditorsSeeUnrelatedCasesAsMetadataOnly) {
