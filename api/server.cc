@@ -224,7 +224,8 @@ Status ApiServer::Impl::Open() {
     options.clock = own_clock.get();
   }
   if (options.random == nullptr) {
-    own_random = std::make_unique<SystemRandom>();
+    // Used for request and event ids only (tokens draw from libsodium): pooled, public values.
+    own_random = std::make_unique<PooledSystemRandom>();
     options.random = own_random.get();
   }
   clock = options.clock;

@@ -4,8 +4,11 @@
 // Thread-safety: implementations must be safe to call from any thread.
 #pragma once
 
+#include <pthread.h>
 #include <sys/random.h>
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -30,6 +33,51 @@ class SystemRandom final : public Random {
       if (n < 0) throw std::runtime_error("getrandom failed");  // a broken kernel is a bug
       done += static_cast<size_t>(n);
     }
+  }
+};
+
+// The kernel's CSPRNG read 4 KiB at a time per thread: one getrandom(2) per 4 KiB instead of one
+// per call. For public identifiers (request ids, event ids), which the API server draws two or
+// three of per request; never for keys or tokens, whose bytes should not sit in a pool before
+// use. Each byte is handed out once and zeroed in the pool; a forked child discards the pool it
+// inherited (a generation bumped by pthread_atfork), so parent and child never share bytes.
+class PooledSystemRandom final : public Random {
+ public:
+  void Fill(std::span<uint8_t> out) override {
+    if (out.size() > kPoolBytes / 4) {
+      SystemRandom().Fill(out);
+      return;
+    }
+    thread_local Pool pool;
+    const uint64_t generation = Generation();
+    if (pool.generation != generation || pool.used + out.size() > kPoolBytes) {
+      SystemRandom().Fill(pool.bytes);
+      pool.used = 0;
+      pool.generation = generation;
+    }
+    std::memcpy(out.data(), pool.bytes.data() + pool.used, out.size());
+    std::memset(pool.bytes.data() + pool.used, 0, out.size());
+    pool.used += out.size();
+  }
+
+ private:
+  static constexpr size_t kPoolBytes = 4096;
+  struct Pool {
+    std::array<uint8_t, kPoolBytes> bytes{};
+    size_t used = kPoolBytes;
+    uint64_t generation = 0;
+  };
+  static std::atomic<uint64_t>& ForkCount() {
+    static std::atomic<uint64_t> count{1};
+    return count;
+  }
+  static uint64_t Generation() {
+    static const bool registered = [] {
+      pthread_atfork(nullptr, nullptr, [] { ForkCount().fetch_add(1); });
+      return true;
+    }();
+    (void)registered;
+    return ForkCount().load(std::memory_order_relaxed);
   }
 };
 
