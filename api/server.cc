@@ -13,6 +13,7 @@
 
 #include "api/internal/server_impl.h"
 #include "api/openapi.h"
+#include "api/plain_http_server.h"
 #include "api/records.h"
 #include "eventstore/audit_bundle.h"
 #include "eventstore/signed_note.h"
@@ -137,7 +138,10 @@ Result<std::unique_ptr<httplib::Server>> MakeHttpServer(const ServerOptions& o) 
   if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
     return InvalidArgument("TLS needs both a certificate file and a private key file");
   }
-  if (o.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
+  // Plain HTTP runs on kasane's connection loop (api/plain_http_server.h).
+  if (o.tls_cert_file.empty()) {
+    return std::unique_ptr<httplib::Server>(std::make_unique<PlainHttpServer>());
+  }
   std::string error;
   auto server = std::make_unique<httplib::SSLServer>([&o, &error](SSL_CTX& ctx) {
     ERR_clear_error();
