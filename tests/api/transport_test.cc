@@ -441,5 +441,64 @@ TEST(ListenSocketTest, APortIsOneServersAndABurstOfConnectionsIsAccepted) {
   EXPECT_EQ(answered, 64);
 }
 
+// The plain-HTTP connection loop (api/plain_http_server.h): requests pipelined on one keep-alive
+// connection are each answered in order, an answer to HEAD (a Content-Length, no body) is sent,
+// not held back waiting for a body, and a stopping server closes a connection left idle.
+TEST(ConnectionLoopTest, PipelinedRequestsHeadAndAnIdleConnectionAtStop) {
+  ApiWorld a;
+  ASSERT_NE(a.server, nullptr);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(a.server->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval tv{30, 0};  // a bound for a wedged test, not a timing assertion
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  const std::string get = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string head = "HEAD /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string pipelined = get + get + head;
+  ASSERT_EQ(::send(fd, pipelined.data(), pipelined.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(pipelined.size()));
+  // Reads the answers: two with their bodies, then the HEAD answer's header block alone.
+  std::string in;
+  auto fill_until = [&](auto done) {
+    char buf[4096];
+    while (!done()) {
+      ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) return false;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  };
+  std::vector<std::string> statuses;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(fill_until([&] { return in.find("\r\n\r\n") != std::string::npos; }))
+        << "answer " << i << " missing; got: " << in.substr(0, 200);
+    const size_t end = in.find("\r\n\r\n") + 4;
+    const std::string headers = in.substr(0, end);
+    statuses.push_back(headers.substr(0, 12));
+    const size_t cl = headers.find("Content-Length: ");
+    ASSERT_NE(cl, std::string::npos) << headers;
+    const size_t length = std::stoul(headers.substr(cl + 16));
+    const size_t body = i < 2 ? length : 0;  // HEAD: the length of the GET's body, no body
+    ASSERT_TRUE(fill_until([&] { return in.size() >= end + body; })) << i;
+    if (i < 2) {
+      EXPECT_EQ(in.substr(end, 1), "{") << i;
+    }
+    in.erase(0, end + body);
+  }
+  // HEAD is no route of the API: its answer is a 405 whose header block announces the problem's
+  // length and carries no body, so the loop must send it without a body to wait for.
+  EXPECT_EQ(statuses, (std::vector<std::string>{"HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 405"}));
+  EXPECT_TRUE(in.empty()) << in;
+  // Idle on a keep-alive connection (30 s allowed): a stopping server ends it.
+  a.server->Stop();
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0) << "the idle connection was not closed by Stop";
+  ::close(fd);
+}
+
 }  // namespace
 }  // namespace kasane::api::testing
