@@ -125,8 +125,9 @@ class CaseStore {
   };
   // Under entry.mu: extends the entry's snapshot (in place when nobody else holds it, else a
   // copy; a new one when it has none) with the events `feed(from, add)` passes to
-  // `add(position, event, sealed parts)` from version `from` on, then makes it the entry's. On a feed error
-  // the entry keeps no snapshot (the next Load reads the case again). Used by Load and Offer.
+  // `add(position, event, sealed parts)` from version `from` on, then makes it the entry's. On a
+  // feed error the entry keeps no snapshot (the next Load reads the case again). Used by Load and
+  // Offer.
   template <typename Feed>
   static Result<std::shared_ptr<CaseSnapshot>> Extend(Entry& entry, Feed feed);
   std::mutex mu_;

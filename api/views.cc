@@ -201,8 +201,7 @@ void ApiServer::Impl::HandleView(RequestContext& ctx, const httplib::Request& re
       }
       std::map<uint64_t, std::string> withheld;
       Status resolved = projections::ResolveProfiles(
-          view,
-          [&](uint64_t position) { return s.Unsealed(position, *log); },
+          view, [&](uint64_t position) { return s.Unsealed(position, *log); },
           [&](uint64_t position) {
             const CaseEvent* e = s.AtPosition(position);
             if (e == nullptr) return false;

@@ -135,7 +135,8 @@ Result<double> Appends(const std::string& dir, double seconds, int threads, int 
     std::string stream = "bench-" + std::to_string(t);
     // The subjects' ids, as a caller holds them (a person id from its command).
     std::vector<std::string> subjects;
-    for (int i = 0; i < kSealedSubjects; ++i) subjects.push_back("bench-subject-" + std::to_string(i));
+    for (int i = 0; i < kSealedSubjects; ++i)
+      subjects.push_back("bench-subject-" + std::to_string(i));
     std::vector<double> mine;
     uint64_t n = 0;
     while (!stop) {

@@ -1781,7 +1781,7 @@ Result<SealedPart> EventLog::Seal(const EventId& event_id, const std::string& su
   // A refusal for space wrote nothing and leaves the log running.
   if (!sealed.ok() && !refused_for_space &&
       (sealed.status().code() == StatusCode::kIoError ||
-                       sealed.status().code() == StatusCode::kResourceExhausted)) {
+       sealed.status().code() == StatusCode::kResourceExhausted)) {
     impl_->MarkFailed(sealed.status());
   }
   return sealed;

@@ -26,8 +26,8 @@
 #include "domain/ids.h"
 #include "eventstore/event_log.h"
 #include "projections/encoding.h"
-#include "projections/event_codec.h"
 #include "projections/engine.h"
+#include "projections/event_codec.h"
 #include "projections/projection.h"
 
 namespace kasane::projections {

@@ -65,10 +65,10 @@ TEST(EnvelopeCodecTest, TheEncodingIsCapnpsOwnCanonicalForm) {
   NewEvent full = testing::MakeEvent(2, std::string(300, 'p'));
   full.causation_id = testing::IdFrom(9);
   full.correlation_id = testing::IdFrom(10);
-  full.sealed.push_back(SealedPart{"person-1", "person.name", std::string(24, 'n'),
-                                   std::string(40, 'c')});
-  full.sealed.push_back(SealedPart{"person-2", "/members/1/profile", std::string(24, 'm'),
-                                   std::string(1000, 'd')});
+  full.sealed.push_back(
+      SealedPart{"person-1", "person.name", std::string(24, 'n'), std::string(40, 'c')});
+  full.sealed.push_back(
+      SealedPart{"person-2", "/members/1/profile", std::string(24, 'm'), std::string(1000, 'd')});
   events.push_back(full);
   NewEvent empty_payload = testing::MakeEvent(3);
   empty_payload.payload.clear();
@@ -84,9 +84,9 @@ TEST(EnvelopeCodecTest, TheEncodingIsCapnpsOwnCanonicalForm) {
     capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1));
     ASSERT_TRUE(reader.isCanonical());
     kj::Array<capnp::word> again = capnp::canonicalize(reader.getRoot<wire::Envelope>());
-    EXPECT_EQ(std::string(reinterpret_cast<const char*>(again.asBytes().begin()),
-                          again.asBytes().size()),
-              bytes);
+    EXPECT_EQ(
+        std::string(reinterpret_cast<const char*>(again.asBytes().begin()), again.asBytes().size()),
+        bytes);
     auto decoded = DecodeEnvelope(bytes);
     ASSERT_TRUE(decoded.ok()) << decoded.status().message();
     EXPECT_EQ(decoded->payload, e.payload);
