@@ -2,8 +2,8 @@
 //
 // httplib parses requests, routes them and writes the answers; only the socket underneath is
 // ours (an httplib::Stream, the interface httplib's own TLS server plugs in through). What it
-// saves per request, measured with strace under `kasane bench http` (docs/http-api.md,
-// "Connections"):
+// saves per request, measured with strace under `kasane bench http` (docs/api.md,
+// "Connections"; BENCHMARKS.md):
 //   - httplib's SocketStream polls before every read and every write, and waits for the next
 //     request of a keep-alive connection in 10 ms polls and 1 ms sleeps. Here a connection
 //     waits in one poll (in 100 ms slices, so that a stopping server ends idle connections)
