@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -66,11 +67,33 @@ bool IsFixedLengthHeaderBlock(std::string_view block) {
   return false;
 }
 
+// Whether answering `req` can leave bytes of it unread on the connection, which would then be
+// parsed as the next request: a body httplib does not read (it reads bodies for POST, PUT,
+// PATCH, DELETE and PRI only), a body longer than `max_body` (httplib skips it, but a client
+// that stops sending would leave the rest), or a chunked one (which httplib may stop reading
+// half-way). The connection is closed after such a request instead, as after one whose request
+// line or headers did not parse.
+bool LeavesBytesUnread(const httplib::Request& req, size_t max_body) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  const std::string length = req.get_header_value("Content-Length");
+  if (length.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(length.c_str(), &end, 10);
+  if (errno != 0 || end == length.c_str() || *end != '\0') return true;
+  if (n == 0) return false;
+  const std::string& m = req.method;
+  const bool body_read = m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" || m == "PRI";
+  return !body_read || n > max_body;
+}
+
 class ConnectionStream final : public httplib::Stream {
  public:
   ConnectionStream(int sock, int read_timeout_ms, int write_timeout_ms)
       : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {
-    timeval tv{write_timeout_ms / 1000, (write_timeout_ms % 1000) * 1000};
+    // SO_SNDTIMEO 0 would mean "never time out"; httplib's 0 means "give up at once".
+    const int send_ms = std::max(write_timeout_ms, 1);
+    timeval tv{send_ms / 1000, (send_ms % 1000) * 1000};
     ::setsockopt(sock_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
@@ -90,12 +113,14 @@ class ConnectionStream final : public httplib::Stream {
     if (off_ < size_) return true;
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(keep_alive_ms);
+    bool first = true;
     while (listening()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                             deadline - std::chrono::steady_clock::now())
                             .count();
-      if (left <= 0) return false;
-      int n = PollOne(sock_, POLLIN, static_cast<int>(std::min<int64_t>(left, 100)));
+      if (left <= 0 && !first) return false;
+      first = false;  // a zero keep-alive timeout still looks once, as httplib does
+      int n = PollOne(sock_, POLLIN, static_cast<int>(std::clamp<int64_t>(left, 0, 100)));
       if (n < 0) return false;
       if (n > 0) return true;  // a request, or the peer's close (read() then sees 0)
     }
@@ -114,16 +139,9 @@ class ConnectionStream final : public httplib::Stream {
     return off_ < size_ || PollOne(sock_, POLLIN, read_timeout_ms_) > 0;
   }
 
-  // As httplib's SocketStream: ready to write within the write timeout, and not closed by the
-  // peer (the SSE feed asks this to notice a client that went away).
-  bool is_writable() const override {
-    if (PollOne(sock_, POLLOUT, write_timeout_ms_) <= 0) return false;
-    if (PollOne(sock_, POLLIN, 0) > 0) {
-      char c;
-      if (::recv(sock_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) return false;  // peer closed
-    }
-    return true;
-  }
+  // As httplib 0.11.4's SocketStream: ready to write within the write timeout. (A peer that
+  // went away is noticed when a write fails.)
+  bool is_writable() const override { return PollOne(sock_, POLLOUT, write_timeout_ms_) > 0; }
 
   ssize_t read(char* ptr, size_t size) override {
     if (off_ < size_) {
@@ -229,9 +247,16 @@ bool PlainHttpServer::process_and_close_socket(socket_t sock) {
     while (count > 0 && strm.WaitForRequest(keep_alive_ms, listening)) {
       const bool close_connection = count == 1;
       bool connection_closed = false;
-      ret = process_request(strm, close_connection, connection_closed, nullptr);
+      // Called once the request line and headers parsed: a 400 or 414 for a request that did not
+      // is not followed by another on this connection (its rest was not read).
+      bool parsed = false;
+      bool unread = false;
+      ret = process_request(strm, close_connection, connection_closed, [&](httplib::Request& req) {
+        parsed = true;
+        unread = LeavesBytesUnread(req, payload_max_length_);
+      });
       if (!strm.Flush()) ret = false;
-      if (!ret || connection_closed) break;
+      if (!ret || connection_closed || !parsed || unread) break;
       --count;
     }
   }

@@ -13,9 +13,12 @@
 //     answer without one (the SSE feed, chunked) is written as it comes, so a stream is never
 //     delayed. Whatever is held is sent when the request's processing returns.
 //   - the peer's and the local address are read once per connection, not twice per request.
-// The keep-alive rules are httplib's: at most keep_alive_max_count requests per connection, an
-// idle connection closed after keep_alive_timeout, the read and write timeouts as configured.
-// HTTPS stays on httplib::SSLServer, unchanged.
+// A request that may leave bytes of itself unread (a body on a GET, a body refused unread, a
+// chunked body) or whose request line or headers did not parse ends its connection after the
+// answer, so that its rest is never parsed as another request. Pipelined requests are answered
+// in order. The keep-alive rules are httplib's: at most keep_alive_max_count requests per
+// connection, an idle connection closed after keep_alive_timeout, the read and write timeouts as
+// configured. HTTPS stays on httplib::SSLServer, unchanged.
 //
 // Thread-safety: as httplib::Server; each connection's stream is used by its one worker.
 #pragma once

@@ -227,6 +227,9 @@ Status ApiServer::Impl::Open() {
     own_clock = std::make_unique<SystemClock>();
     options.clock = own_clock.get();
   }
+  // The log creates its keys (master key, signing key) from the caller's Random, else from the
+  // kernel's (SystemRandom); never from the pool below.
+  Random* const caller_random = options.random;
   if (options.random == nullptr) {
     // Used for request and event ids only (tokens draw from libsodium): pooled, public values.
     own_random = std::make_unique<PooledSystemRandom>();
@@ -240,7 +243,7 @@ Status ApiServer::Impl::Open() {
   lo.dir = options.data_dir;
   lo.origin = options.origin;
   lo.clock = clock;
-  lo.random = random;
+  lo.random = caller_random;
   lo.master_key = options.master_key;
   lo.min_free_bytes = options.min_free_bytes;
   lo.priority_min_free_bytes = options.priority_min_free_bytes;

@@ -500,5 +500,51 @@ TEST(ConnectionLoopTest, PipelinedRequestsHeadAndAnIdleConnectionAtStop) {
   ::close(fd);
 }
 
+// A request whose rest may be left unread ends its connection after the answer, so that the
+// rest is never taken for another request: a request line that does not parse, a GET with a
+// body (httplib reads no body on a GET), a chunked body (which httplib may stop reading
+// half-way). Each is sent together with a well-formed request that must not be answered.
+TEST(ConnectionLoopTest, ARequestWhoseRestIsUnreadEndsItsConnection) {
+  ApiWorld a;
+  ASSERT_NE(a.server, nullptr);
+  const std::string next = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"BREW /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "HTTP/1.1 400"},
+      {"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+           std::to_string(next.size()) + "\r\n\r\n" + next,
+       "HTTP/1.1 200"},
+      {"POST /v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       "HTTP/1.1 4"},
+  };
+  for (const auto& [first, status] : cases) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(a.server->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    timeval tv{30, 0};  // a bound for a wedged test, not a timing assertion
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    const std::string both = first + next;
+    ASSERT_EQ(::send(fd, both.data(), both.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(both.size()));
+    // Everything until the server closes the connection: one answer only.
+    std::string in;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) in.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    EXPECT_EQ(n, 0) << "the connection was not closed: " << first.substr(0, 40);
+    EXPECT_EQ(in.substr(0, status.size()), status) << in.substr(0, 200);
+    size_t answers = 0;
+    for (size_t at = in.find("HTTP/1.1 "); at != std::string::npos;
+         at = in.find("HTTP/1.1 ", at + 1)) {
+      ++answers;
+    }
+    EXPECT_EQ(answers, 1u) << first.substr(0, 40) << " answered: " << in.substr(0, 400);
+  }
+}
+
 }  // namespace
 }  // namespace kasane::api::testing
