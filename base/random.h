@@ -36,6 +36,20 @@ class SystemRandom final : public Random {
   }
 };
 
+// A count bumped in every child after fork() (pthread_atfork): a per-thread pool of random bytes
+// that remembers the count it was filled under discards itself in a child, so that parent and
+// child never hand out the same bytes. Reading it costs an atomic load, where checking getpid()
+// would cost a system call per draw.
+inline uint64_t ForkGeneration() {
+  static std::atomic<uint64_t> count{1};
+  static const bool registered = [] {
+    pthread_atfork(nullptr, nullptr, [] { count.fetch_add(1); });
+    return true;
+  }();
+  (void)registered;
+  return count.load(std::memory_order_relaxed);
+}
+
 // The kernel's CSPRNG read 4 KiB at a time per thread: one getrandom(2) per 4 KiB instead of one
 // per call. For public identifiers (request ids, event ids), which the API server draws two or
 // three of per request; never for keys or tokens, whose bytes should not sit in a pool before
@@ -49,7 +63,7 @@ class PooledSystemRandom final : public Random {
       return;
     }
     thread_local Pool pool;
-    const uint64_t generation = Generation();
+    const uint64_t generation = ForkGeneration();
     if (pool.generation != generation || pool.used + out.size() > kPoolBytes) {
       SystemRandom().Fill(pool.bytes);
       pool.used = 0;
@@ -67,18 +81,6 @@ class PooledSystemRandom final : public Random {
     size_t used = kPoolBytes;
     uint64_t generation = 0;
   };
-  static std::atomic<uint64_t>& ForkCount() {
-    static std::atomic<uint64_t> count{1};
-    return count;
-  }
-  static uint64_t Generation() {
-    static const bool registered = [] {
-      pthread_atfork(nullptr, nullptr, [] { ForkCount().fetch_add(1); });
-      return true;
-    }();
-    (void)registered;
-    return ForkCount().load(std::memory_order_relaxed);
-  }
 };
 
 // Deterministic bytes for tests (splitmix64). Never for real keys.

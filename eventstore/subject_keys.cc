@@ -1,7 +1,6 @@
 #include "eventstore/subject_keys.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,19 +45,9 @@ void EnsureSodium() {
 // replaced by the first 32 bytes of each block it yields (fast key erasure), so that neither the
 // pool nor the seed can reproduce nonces already handed out. One getrandom(2) per thread instead
 // of one per 4 KiB (the kernel's generator cost about a twentieth of a Seal). Each byte is
-// handed out once; the pool is per thread and discarded in a forked child, so no two seals ever
-// share a nonce. (XChaCha20's 192-bit nonces only need to be unique; they are public.)
-// Bumped in every child after fork(), so that a child never reuses its parent's pooled nonce
-// bytes. Checking it costs an atomic load; checking getpid() would cost a system call per Seal.
-std::atomic<uint64_t> fork_generation{1};
-
-uint64_t ForkGeneration() {
-  static std::once_flag registered;
-  std::call_once(registered,
-                 [] { pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); }); });
-  return fork_generation.load(std::memory_order_relaxed);
-}
-
+// handed out once; the pool is per thread and discarded in a forked child (ForkGeneration,
+// base/random.h), so no two seals ever share a nonce. (XChaCha20's 192-bit nonces only need to be
+// unique; they are public.)
 void FillNonce(uint8_t* out, size_t n) {
   static_assert(randombytes_SEEDBYTES == 32);
   struct Pool {

@@ -441,21 +441,32 @@ TEST(ListenSocketTest, APortIsOneServersAndABurstOfConnectionsIsAccepted) {
   EXPECT_EQ(answered, 64);
 }
 
+// A TCP connection to 127.0.0.1:`port` whose reads give up after 30 s (a bound for a wedged
+// test, not a timing assertion); -1 when it cannot connect.
+int ConnectLoopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
 // The plain-HTTP connection loop (api/plain_http_server.h): requests pipelined on one keep-alive
 // connection are each answered in order, an answer to HEAD (a Content-Length, no body) is sent,
 // not held back waiting for a body, and a stopping server closes a connection left idle.
 TEST(ConnectionLoopTest, PipelinedRequestsHeadAndAnIdleConnectionAtStop) {
   ApiWorld a;
   ASSERT_NE(a.server, nullptr);
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = ConnectLoopback(a.server->port());
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(a.server->port()));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  timeval tv{30, 0};  // a bound for a wedged test, not a timing assertion
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   const std::string get = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   const std::string head = "HEAD /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   const std::string pipelined = get + get + head;
@@ -517,15 +528,8 @@ TEST(ConnectionLoopTest, ARequestWhoseRestIsUnreadEndsItsConnection) {
        "HTTP/1.1 4"},
   };
   for (const auto& [first, status] : cases) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ConnectLoopback(a.server->port());
     ASSERT_GE(fd, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(a.server->port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    timeval tv{30, 0};  // a bound for a wedged test, not a timing assertion
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     const std::string both = first + next;
     ASSERT_EQ(::send(fd, both.data(), both.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(both.size()));
